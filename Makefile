@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/sponsor_test
+
+export FLASK_APP := wsgi
+export SPONSOR_ENV ?= development
+
+.PHONY: run test install install-test translations lint migrate-check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed translations
+install-test: $(VENV)/.installed-test translations
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d sponsor_app/translations
+
+## make run: install, migrate, load the demo school when the database is empty, serve on :5000
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo --if-empty
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## make test: lint, the whole suite on SQLite (with browser journeys), then again on PostgreSQL
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+	$(BIN)/pytest --db-url "$(PG_TEST_URL)" -m "not e2e"
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

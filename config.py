@@ -1,0 +1,89 @@
+"""Configuration classes, read from environment variables only.
+
+Pick one with SPONSOR_ENV=development|testing|production (production is the default,
+so a forgotten setting fails safe: production refuses to start without SECRET_KEY).
+"""
+
+import os
+from datetime import timedelta
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    # None means "SQLite file in the instance folder" (resolved in create_app).
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    WTF_CSRF_TIME_LIMIT = None  # a form left open in the staff room still submits
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+
+    # Failed logins per username+IP; Redis storage when several workers serve.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per 15 minutes")
+    RATELIMIT_HEADERS_ENABLED = False
+
+    # Uploads: the request body cap and the checks applied to the xlsx zip.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 8 * 1024 * 1024))
+    IMPORT_MAX_ZIP_ENTRIES = 200
+    IMPORT_MAX_UNCOMPRESSED = 60 * 1024 * 1024
+    IMPORT_MAX_RATIO = 120
+    IMPORT_MAX_ROWS = 5000
+
+    DEMO_PASSWORD = "demo"  # noqa: S105 — only used by `flask seed-demo`; documented in README
+    PER_PAGE = 50
+
+
+class DevelopmentConfig(Config):
+    # A fixed development key keeps logins across restarts of `make run`; never used in production.
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key"  # noqa: S105
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-key"  # noqa: S105
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    SQLALCHEMY_RECORD_QUERIES = True
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REQUIRE_SECRET_KEY = True  # create_app refuses to start without SECRET_KEY
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def get_config(name: str | None = None) -> type[Config]:
+    """Return the config class for `name` or SPONSOR_ENV (default: production)."""
+    name = (name or os.environ.get("SPONSOR_ENV") or "production").lower()
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"Unknown SPONSOR_ENV {name!r}; use one of {', '.join(CONFIGS)}") from None

@@ -1,0 +1,159 @@
+"""Application factory: a table of contents of the app."""
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from config import get_config
+
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """Build the app for SPONSOR_ENV (or `config_name`), with optional config overrides."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=os.environ.get("SPONSOR_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+    )
+    app.config.from_object(get_config(config_name))
+    if overrides:
+        app.config.update(overrides)
+    _check_config(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_errorhandlers(app)
+    register_cli(app)
+    return app
+
+
+def _check_config(app: Flask) -> None:
+    if app.config.get("REQUIRE_SECRET_KEY") and not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Production refuses to start without it: "
+            "export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'sponsor.db'}"
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql://"):
+        # Be explicit about the driver: psycopg 3.
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgresql://"):]
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401 — every table registered before migrate/create_all
+    from .auth.services import load_user
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+
+
+def _select_locale() -> str:
+    langs = app_languages()
+    if current_user and current_user.is_authenticated and current_user.locale in langs:
+        return current_user.locale
+    if session.get("lang") in langs:
+        return session["lang"]
+    return "vi"
+
+
+def app_languages() -> tuple[str, ...]:
+    from flask import current_app
+
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin.routes import bp as admin_bp
+    from .auth.routes import bp as auth_bp
+    from .imports.routes import bp as imports_bp
+    from .main.routes import bp as main_bp
+    from .roster.routes import bp as roster_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(roster_bp, url_prefix="/roster")
+    app.register_blueprint(imports_bp, url_prefix="/admin/import")
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from . import permissions
+    from .context import selected_year
+    from .labels import TEMPLATE_LABELS
+    from .timeutil import format_date, format_datetime
+
+    app.jinja_env.filters["vndate"] = format_date
+    app.jinja_env.filters["vndatetime"] = format_datetime
+    app.jinja_env.filters["vnnumber"] = format_number
+    app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES)
+    app.jinja_env.globals.update(TEMPLATE_LABELS)
+
+    @app.context_processor
+    def inject():
+        ctx = {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}
+        if current_user.is_authenticated:
+            ctx["selected_year"] = selected_year()
+            ctx["school_years"] = g.get("school_years", [])
+        return ctx
+
+
+def format_number(value, decimals: int = 0) -> str:
+    """Vietnamese number format: 1.234.567 and 6,5."""
+    if value is None:
+        return ""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def register_security_headers(app: Flask) -> None:
+    csp = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+
+    @app.after_request
+    def set_headers(response):
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if current_user and current_user.is_authenticated:
+            # Pages show data about minors: never keep them in shared caches or the back cache.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .main.errors import register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,141 @@
+"""Admin forms: accounts, departments, classes, school years, school, students."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+
+from ..forms import BaseForm, VNDateField, not_after
+from ..labels import ROLE_LABELS, STATUS_LABELS
+from ..models import Role, StudentStatus
+
+GENDERS = [("", "—"), ("Nam", _l("Nam")), ("Nữ", _l("Nữ"))]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def _coerce_optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class UserForm(BaseForm):
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=120)])
+    username = StringField(_l("Tên đăng nhập"), validators=[
+        DataRequired(), Length(min=3, max=60),
+        Regexp(r"^[a-z0-9._-]+$", message=_l("Chỉ dùng chữ thường không dấu, số và . _ -")),
+    ], filters=[lambda v: v.lower() if isinstance(v, str) else v])
+    department_id = SelectField(_l("Tổ chuyên môn"), coerce=_coerce_optional_int, validate_choice=False)
+    position = StringField(_l("Chức vụ"), validators=[Optional(), Length(max=80)])
+    subject = StringField(_l("Môn dạy"), validators=[Optional(), Length(max=80)])
+    roles = MultiCheckboxField(_l("Vai trò"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
+    gender = SelectField(_l("Giới tính"), choices=GENDERS, validators=[Optional()])
+    date_of_birth = VNDateField(_l("Ngày sinh"), validators=[Optional()])
+    phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=40)])
+    email = EmailField(_l("Email"), validators=[Optional(), Email(message=_l("Email không hợp lệ.")), Length(max=120)])
+    version = HiddenField()
+
+    def validate_roles(self, field):
+        if not field.data:
+            raise ValidationError(_l("Chọn ít nhất một vai trò."))
+
+
+class DepartmentForm(BaseForm):
+    code = StringField(_l("Mã tổ"), validators=[
+        DataRequired(), Length(max=20),
+        Regexp(r"^[A-Z0-9_]+$", message=_l("Mã tổ viết hoa không dấu, ví dụ TOAN, VAN.")),
+    ], filters=[lambda v: v.upper() if isinstance(v, str) else v])
+    name = StringField(_l("Tên tổ"), validators=[DataRequired(), Length(max=120)])
+    head_id = SelectField(_l("Tổ trưởng"), coerce=_coerce_optional_int, validate_choice=False)
+
+
+class ClassForm(BaseForm):
+    name = StringField(_l("Tên lớp"), validators=[
+        DataRequired(), Length(max=20),
+        Regexp(r"^\d{1,2}", message=_l("Tên lớp bắt đầu bằng khối, ví dụ 10A4, 6/1, 12.6.")),
+    ], description=_l("Ghi đúng như trên danh sách của trường; khối lấy từ số đầu tiên."))
+    homeroom_teacher_id = SelectField(_l("Giáo viên chủ nhiệm"), coerce=_coerce_optional_int, validate_choice=False)
+
+
+class SchoolYearForm(BaseForm):
+    name = StringField(_l("Năm học"), validators=[
+        DataRequired(), Regexp(r"^\d{4}-\d{4}$", message=_l("Năm học dạng 2026-2027."))])
+    start_date = VNDateField(_l("Ngày khai giảng / bắt đầu"), validators=[DataRequired()])
+    semester1_end = VNDateField(_l("Kết thúc học kỳ I"), validators=[DataRequired()])
+    semester2_start = VNDateField(_l("Bắt đầu học kỳ II"), validators=[DataRequired()])
+    end_date = VNDateField(_l("Kết thúc năm học"), validators=[DataRequired()])
+    pledge_deadline = VNDateField(_l("Hạn đăng ký nhận đỡ đầu"), validators=[DataRequired()])
+    screening_start = VNDateField(_l("Bắt đầu rà soát"), validators=[
+        DataRequired(), not_after("screening_end", _l("Ngày bắt đầu rà soát phải trước ngày kết thúc."))])
+    screening_end = VNDateField(_l("Kết thúc rà soát"), validators=[DataRequired()])
+    assignment_deadline = VNDateField(_l("Hạn phân công GV đỡ đầu"), validators=[DataRequired()])
+    note_day = IntegerField(_l("Ngày hạn nhận xét hằng tháng"), validators=[
+        DataRequired(), NumberRange(1, 28, message=_l("Chọn ngày từ 1 đến 28."))])
+    report1_deadline = VNDateField(_l("Hạn báo cáo học kỳ I"), validators=[DataRequired()])
+    report2_deadline = VNDateField(_l("Hạn báo cáo cuối năm"), validators=[DataRequired()])
+    is_current = BooleanField(_l("Là năm học hiện tại"))
+
+    def validate_end_date(self, field):
+        order = [self.start_date.data, self.semester1_end.data, self.semester2_start.data, field.data]
+        if all(order) and not (order[0] < order[1] < order[2] < order[3]):
+            raise ValidationError(_l("Các mốc phải theo thứ tự: bắt đầu < hết HK I < bắt đầu HK II < kết thúc."))
+
+    def validate_name(self, field):
+        first, _sep, second = (field.data or "").partition("-")
+        if first.isdigit() and second.isdigit() and int(second) != int(first) + 1:
+            raise ValidationError(_l("Năm thứ hai phải lớn hơn năm đầu 1 năm, ví dụ 2026-2027."))
+
+
+class SchoolForm(BaseForm):
+    name = StringField(_l("Tên trường"), validators=[DataRequired(), Length(max=200)])
+    governing_body = StringField(_l("Cơ quan chủ quản"), validators=[Optional(), Length(max=200)],
+                                 description=_l("Ví dụ: SỞ GD&ĐT TỈNH ĐẮK NÔNG"))
+    place_name = StringField(_l("Địa danh ghi trên văn bản"), validators=[Optional(), Length(max=100)])
+    address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=300)])
+    phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=40)])
+    email = EmailField(_l("Email"), validators=[Optional(), Email(message=_l("Email không hợp lệ.")), Length(max=120)])
+    principal_name = StringField(_l("Hiệu trưởng"), validators=[Optional(), Length(max=120)])
+
+
+class StudentForm(BaseForm):
+    code = StringField(_l("Mã học sinh"), validators=[DataRequired(), Length(max=40)])
+    family_name = StringField(_l("Họ"), validators=[Optional(), Length(max=60)])
+    middle_name = StringField(_l("Tên đệm"), validators=[Optional(), Length(max=60)])
+    given_name = StringField(_l("Tên"), validators=[DataRequired(), Length(max=60)])
+    class_group_id = SelectField(_l("Lớp"), coerce=_coerce_optional_int, validate_choice=False,
+                                 validators=[DataRequired(message=_l("Chọn lớp."))])
+    date_of_birth = VNDateField(_l("Ngày sinh"), validators=[Optional()])
+    gender = SelectField(_l("Giới tính"), choices=GENDERS, validators=[Optional()])
+    ethnicity = StringField(_l("Dân tộc"), validators=[Optional(), Length(max=40)])
+    commune = StringField(_l("Xã/phường"), validators=[Optional(), Length(max=120)])
+    address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=300)])
+    father_name = StringField(_l("Họ tên cha"), validators=[Optional(), Length(max=120)])
+    mother_name = StringField(_l("Họ tên mẹ"), validators=[Optional(), Length(max=120)])
+    guardian_name = StringField(_l("Người giám hộ"), validators=[Optional(), Length(max=120)])
+    guardian_phone = StringField(_l("Điện thoại liên hệ"), validators=[Optional(), Length(max=40)])
+    policy = StringField(_l("Diện chính sách"), validators=[Optional(), Length(max=200)])
+    disability = StringField(_l("Khuyết tật"), validators=[Optional(), Length(max=200)])
+    boarding = StringField(_l("Nội trú/bán trú"), validators=[Optional(), Length(max=40)])
+    status = SelectField(_l("Tình trạng"), choices=[(s.value, STATUS_LABELS[s]) for s in StudentStatus])
+    status_date = VNDateField(_l("Ngày chuyển trường / bỏ học"), validators=[Optional()])
+    status_note = TextAreaField(_l("Ghi chú tình trạng"), validators=[Optional(), Length(max=300)])
+    version = HiddenField()
+
+    def validate_status_date(self, field):
+        if self.status.data != StudentStatus.ENROLLED.value and not field.data:
+            raise ValidationError(_l("Cần ghi ngày học sinh chuyển trường hoặc bỏ học."))
+
+
+class ConfirmForm(BaseForm):
+    """An empty CSRF-protected form for POST buttons (deactivate, make current, ...)."""

@@ -1,0 +1,103 @@
+"""Login, logout, password change and language choice."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from .. import audit
+from ..extensions import db, limiter
+from ..timeutil import utcnow
+from . import services
+from .forms import LoginForm, PasswordChangeForm
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_key() -> str:
+    return f"{request.remote_addr}|{(request.form.get('username') or '').strip().lower()}"
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after login."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key, methods=["POST"],
+               deduct_when=lambda response: response.status_code == 401)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm(next=request.args.get("next"))
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), (400 if request.method == "POST" else 200)
+    user = services.authenticate(form.username.data, form.password.data)
+    if user is None:
+        audit.record("login_failed", username=form.username.data[:60])
+        db.session.commit()
+        flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
+        form.password.data = ""
+        return render_template("auth/login.html", form=form), 401
+    session.clear()  # no fixation: the pre-login session is dropped
+    login_user(user, remember=form.remember.data)
+    user.last_login_at = utcnow()
+    audit.record("login", user, user=user)
+    db.session.commit()
+    if user.must_change_password:
+        flash(_("Hãy đặt mật khẩu mới trước khi tiếp tục."), "warning")
+        return redirect(url_for("auth.password"))
+    return redirect(_safe_next(form.next.data) or url_for("main.index"))
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    user = current_user._get_current_object()
+    user.end_sessions()  # every copy of the cookie stops working
+    audit.record("logout", user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        problem = None
+        if not user.check_password(form.current_password.data):
+            problem = _("Mật khẩu hiện tại không đúng.")
+            form.current_password.errors.append(problem)
+        else:
+            problem = services.password_problem(form.new_password.data, user)
+            if problem:
+                form.new_password.errors.append(problem)
+        if not problem:
+            services.change_password(user, form.new_password.data)
+            audit.record("password_changed", user)
+            db.session.commit()
+            login_user(user)  # this session continues with the new token; all others end
+            flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.post("/lang/<code>")
+def set_language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next")) or url_for("main.index"))

@@ -1,0 +1,36 @@
+"""Per-request context: the school year being viewed."""
+
+from flask import g, session
+from flask_login import current_user
+from sqlalchemy import select
+
+from .extensions import db
+from .models import SchoolYear
+
+
+def school_years(school_id: int) -> list[SchoolYear]:
+    """The school's years, newest first."""
+    stmt = select(SchoolYear).where(SchoolYear.school_id == school_id).order_by(SchoolYear.start_date.desc())
+    return list(db.session.scalars(stmt))
+
+
+def current_year(school_id: int) -> SchoolYear | None:
+    """The year marked current, else the newest."""
+    years = school_years(school_id)
+    return next((y for y in years if y.is_current), years[0] if years else None)
+
+
+def selected_year() -> SchoolYear | None:
+    """The year the user chose to view (session), else the current year. Cached per request."""
+    if "selected_year" in g:
+        return g.selected_year
+    year = None
+    years = school_years(current_user.school_id)
+    wanted = session.get("year_id")
+    if wanted:
+        year = next((y for y in years if y.id == wanted), None)
+    if year is None:
+        year = next((y for y in years if y.is_current), years[0] if years else None)
+    g.selected_year = year
+    g.school_years = years
+    return year

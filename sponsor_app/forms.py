@@ -1,0 +1,77 @@
+"""The project's base form and shared fields: every form subclasses BaseForm."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import ValidationError
+
+from .text import nfc
+from .timeutil import format_date, parse_date
+
+
+def _strip(value):
+    return nfc(value) if isinstance(value, str) else value
+
+
+class BaseForm(FlaskForm):
+    """CSRF-protected form whose text inputs arrive NFC-normalised and stripped."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = unbound_field.kwargs.get("filters", ())
+            if unbound_field.field_class in (StringField, VNDateField):
+                unbound_field.kwargs["filters"] = (_strip, *filters)
+            return unbound_field.bind(form=form, **options)
+
+
+class VNDateField(StringField):
+    """A date typed as dd/mm/yyyy (phones show a text keyboard with the format as placeholder)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {}).setdefault("placeholder", "dd/mm/yyyy")
+        kwargs["render_kw"].setdefault("inputmode", "numeric")
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_date(self.data) if self.data else ""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist:
+            return
+        try:
+            self.data = parse_date(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Ngày không hợp lệ, hãy nhập theo dạng dd/mm/yyyy.")) from None
+
+
+def not_after(other_field_name: str, message):
+    """Validator: this date is not after the date in another field."""
+
+    def check(form, field):
+        other = form[other_field_name].data
+        if field.data and other and field.data > other:
+            raise ValidationError(message)
+
+    return check
+
+
+def version_conflict(form, obj) -> bool:
+    """True (with a form error) when `obj` changed since the form was opened.
+
+    Forms of records two people may edit carry the record's version in a hidden field;
+    a stale version is reported, never silently overwritten.
+    """
+    from flask_babel import gettext as _
+
+    sent = form.version.data
+    if sent is not None and str(sent) != str(obj.version):
+        form.form_errors.append(_(
+            "Hồ sơ này vừa được người khác sửa sau khi bạn mở trang. Nội dung bạn nhập vẫn còn bên dưới; "
+            "hãy mở lại hồ sơ trong thẻ khác để xem bản mới, rồi lưu lại."
+        ))
+        return True
+    return False

@@ -1,0 +1,51 @@
+"""Error pages: a clear message in the user's language, never a stack trace."""
+
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from ..extensions import db
+
+
+def register(app) -> None:
+    def page(code: int, title: str, message: str):
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(400)
+    def bad_request(_e):
+        return page(400, _("Yêu cầu không hợp lệ"), _("Dữ liệu gửi lên không hợp lệ. Hãy thử lại."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_e):
+        return page(400, _("Phiên làm việc đã hết hạn"),
+                    _("Biểu mẫu đã cũ hoặc thiếu mã bảo vệ. Hãy tải lại trang rồi gửi lại."))
+
+    @app.errorhandler(403)
+    def forbidden(_e):
+        return page(403, _("Không có quyền truy cập"), _("Tài khoản của bạn không được xem hoặc sửa mục này."))
+
+    @app.errorhandler(404)
+    def not_found(_e):
+        return page(404, _("Không tìm thấy"), _("Trang hoặc hồ sơ này không tồn tại."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(_e):
+        return page(405, _("Thao tác không hợp lệ"), _("Trang này không nhận thao tác vừa gửi."))
+
+    @app.errorhandler(413)
+    def too_large(_e):
+        limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return page(413, _("Tệp quá lớn"), _("Tệp tải lên vượt quá %(mb)d MB.", mb=limit_mb))
+
+    @app.errorhandler(429)
+    def too_many(_e):
+        if request.endpoint == "auth.login":
+            message = _("Đăng nhập sai quá nhiều lần. Hãy đợi 15 phút rồi thử lại.")
+        else:
+            message = _("Quá nhiều yêu cầu. Hãy thử lại sau ít phút.")
+        return page(429, _("Tạm khóa"), message)
+
+    @app.errorhandler(500)
+    def server_error(_e):
+        db.session.rollback()
+        return page(500, _("Lỗi hệ thống"), _("Đã có lỗi xảy ra; dữ liệu chưa được lưu. Hãy thử lại."))

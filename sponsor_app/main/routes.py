@@ -1,0 +1,61 @@
+"""Home pages per role, the year switcher and the health check."""
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from ..context import selected_year
+from ..extensions import db
+from ..models import Role, SchoolYear
+from ..permissions import get_in_school_or_404
+from ..timeutil import local_today
+from . import services
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@bp.get("/")
+@login_required
+def index():
+    return redirect(url_for("main.home", role=current_user.primary_role.value))
+
+
+@bp.get("/home/<role>")
+@login_required
+def home(role: str):
+    try:
+        role = Role(role)
+    except ValueError:
+        abort(404)
+    if not current_user.has_role(role):
+        abort(403)
+    user = current_user
+    year = selected_year()
+    ctx = {"role": role, "year": year, "today": local_today()}
+    ctx["milestones"] = services.upcoming_milestones(year, ctx["today"])
+    ctx["homeroom"] = services.homeroom_classes(user, year)
+    if role in (Role.ADMIN, Role.LEADER, Role.UNION):
+        ctx["counts"] = services.school_counts(user.school_id, year)
+    if role == Role.ADMIN:
+        ctx["checklist"] = services.setup_checklist(user.school_id, year, ctx["counts"])
+        ctx["role_counts"] = services.role_counts(user.school_id)
+    if role in (Role.LEADER, Role.UNION):
+        ctx["staff_by_department"] = services.staff_by_department(user.school_id)
+    if role == Role.DEPT_HEAD:
+        ctx["departments"] = services.department_members(user)
+    return render_template(f"main/home_{role.value}.html", **ctx)
+
+
+@bp.post("/year")
+@login_required
+def choose_year():
+    year = get_in_school_or_404(SchoolYear, request.form.get("year_id", type=int) or 0)
+    session["year_id"] = year.id
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
+                    else url_for("main.index"))

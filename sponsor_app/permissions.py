@@ -1,0 +1,124 @@
+"""The one place that decides who may see or change what.
+
+Two layers: `role_required` gates routes by role; the `visible_*` query scopes and the
+`can_*` predicates decide row by row (a hidden button is not authorisation). Templates get
+the same predicates, so what a page offers matches what the route allows.
+
+Scopes (DOMAIN.md): leadership and admin see the whole school; a homeroom teacher sees the
+class; a mentor sees own mentees (added with assignments); the union sees totals, never
+students' records. Every scope is limited to the user's own school.
+"""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .extensions import db
+from .models import ClassGroup, Enrollment, Role, SchoolYear, Student, User
+
+ROSTER_READERS = (Role.ADMIN, Role.LEADER)
+
+
+def role_required(*roles: Role):
+    """Route decorator: logged in and holding one of `roles`, else 403."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_roles = tuple(roles)
+        return wrapped
+
+    return decorator
+
+
+def get_in_school_or_404(model, obj_id: int):
+    """Load a school-owned row by id; another school's row is indistinguishable from none."""
+    obj = db.session.get(model, obj_id)
+    if obj is None or obj.school_id != current_user.school_id:
+        abort(404)
+    return obj
+
+
+def in_school(stmt, model, user: User | None = None):
+    """Limit a select to the user's school."""
+    user = user or current_user
+    return stmt.where(model.school_id == user.school_id)
+
+
+# --- roster ---------------------------------------------------------------------------
+
+def can_manage_roster(user: User) -> bool:
+    return user.has_role(Role.ADMIN)
+
+
+def can_view_roster(user: User) -> bool:
+    return user.has_role(*ROSTER_READERS)
+
+
+def visible_classes(user: User, year: SchoolYear):
+    """Select of the classes of `year` the user may open."""
+    stmt = select(ClassGroup).where(
+        ClassGroup.school_id == user.school_id, ClassGroup.school_year_id == year.id
+    )
+    if can_view_roster(user):
+        return stmt
+    return stmt.where(ClassGroup.homeroom_teacher_id == user.id)
+
+
+def visible_students(user: User, year: SchoolYear):
+    """Select of (Student, Enrollment) rows of `year` whose records the user may read."""
+    stmt = (
+        select(Student, Enrollment)
+        .join(Enrollment, Enrollment.student_id == Student.id)
+        .join(ClassGroup, ClassGroup.id == Enrollment.class_group_id)
+        .where(Student.school_id == user.school_id, Enrollment.school_year_id == year.id)
+    )
+    if can_view_roster(user):
+        return stmt
+    # Relationship grants only; the union role itself grants no student records.
+    return stmt.where(ClassGroup.homeroom_teacher_id == user.id)
+
+
+def can_view_class(user: User, class_group: ClassGroup) -> bool:
+    if class_group.school_id != user.school_id:
+        return False
+    return can_view_roster(user) or class_group.homeroom_teacher_id == user.id
+
+
+def can_view_student(user: User, student: Student, year: SchoolYear) -> bool:
+    """Whether the user may read this student's record in `year` (one query)."""
+    if student.school_id != user.school_id:
+        return False
+    if can_view_roster(user):
+        return True
+    stmt = visible_students(user, year).where(Student.id == student.id).limit(1)
+    return db.session.execute(stmt).first() is not None
+
+
+def get_student_or_404(student_id: int, year: SchoolYear) -> Student:
+    """Load a student and check the current user may read the record (404 / 403)."""
+    student = get_in_school_or_404(Student, student_id)
+    if not can_view_student(current_user, student, year):
+        abort(403)
+    return student
+
+
+def get_class_or_404(class_id: int) -> ClassGroup:
+    class_group = get_in_school_or_404(ClassGroup, class_id)
+    if not can_view_class(current_user, class_group):
+        abort(403)
+    return class_group
+
+
+TEMPLATE_PREDICATES = {
+    "can_manage_roster": can_manage_roster,
+    "can_view_roster": can_view_roster,
+    "can_view_class": can_view_class,
+}

@@ -1,0 +1,65 @@
+"""Reading the roster: classes, class lists, student search and records (audited)."""
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user, login_required
+
+from .. import audit
+from ..context import selected_year
+from ..extensions import db
+from ..models import StudentStatus
+from ..pagination import paginate_rows
+from ..permissions import ROSTER_READERS, get_class_or_404, get_student_or_404, role_required
+from . import services
+
+bp = Blueprint("roster", __name__)
+
+
+def _year_or_404():
+    year = selected_year()
+    if year is None:
+        abort(404)
+    return year
+
+
+@bp.get("/classes")
+@role_required(*ROSTER_READERS)
+def classes():
+    year = _year_or_404()
+    return render_template("roster/classes.html", rows=services.classes_with_counts(current_user, year), year=year)
+
+
+@bp.get("/classes/<int:class_id>")
+@login_required
+def class_detail(class_id: int):
+    class_group = get_class_or_404(class_id)
+    students = services.class_students(class_group)
+    audit.record("view_class_list", class_group)
+    db.session.commit()
+    return render_template("roster/class_detail.html", class_group=class_group, students=students)
+
+
+@bp.get("/students")
+@role_required(*ROSTER_READERS)
+def students():
+    year = _year_or_404()
+    query = request.args.get("q", "")[:100]
+    status = request.args.get("status") or None
+    status = StudentStatus(status) if status in {s.value for s in StudentStatus} else None
+    class_id = request.args.get("class_id", type=int)
+    stmt = services.search_students(current_user, year, query, class_id, status)
+    page = paginate_rows(stmt, request.args.get("page", 1, type=int), current_app.config["PER_PAGE"])
+    classes = services.classes_with_counts(current_user, year)
+    return render_template("roster/students.html", page=page, q=query, status=status, class_id=class_id,
+                           classes=classes, year=year)
+
+
+@bp.get("/students/<int:student_id>")
+@login_required
+def student_detail(student_id: int):
+    year = _year_or_404()
+    student = get_student_or_404(student_id, year)
+    audit.record("view_student", student)
+    db.session.commit()
+    return render_template("roster/student_detail.html", student=student,
+                           enrollment=services.enrollment_in(student, year),
+                           history=services.student_history(student))

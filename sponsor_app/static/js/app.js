@@ -1,0 +1,9 @@
+// Small behaviours without inline scripts (the CSP allows only files from 'self').
+document.addEventListener("change", function (event) {
+  var form = event.target.closest("form.js-autosubmit");
+  if (form) { form.submit(); }
+});
+document.addEventListener("submit", function (event) {
+  var message = event.target.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) { event.preventDefault(); }
+});

@@ -1,0 +1,218 @@
+"""Fixtures: app, db, client, runner, a small school world and one logged-in client per role.
+
+The suite runs on SQLite by default and on PostgreSQL with `pytest --db-url postgresql+psycopg://…`
+(`make test` does both). With CI=true, an unreachable PostgreSQL or a missing Chromium fails
+the run instead of skipping.
+"""
+
+import contextvars
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
+
+from sponsor_app import create_app
+from sponsor_app.extensions import db as _db
+from sponsor_app.models import Role
+from tests import factories as f
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db-url", default=None, help="Run against this database (e.g. PostgreSQL) instead of SQLite")
+
+
+@pytest.fixture(scope="session")
+def db_url(request, tmp_path_factory):
+    """The database URL of this run; PostgreSQL databases are created when missing."""
+    url = request.config.getoption("--db-url")
+    if not url:
+        template = tmp_path_factory.mktemp("db") / "template.sqlite"
+        return f"sqlite:///{template}"
+    parsed = make_url(url)
+    admin_engine = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin_engine.connect() as conn:
+            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database})
+            if not exists:
+                conn.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
+    except sa.exc.OperationalError as err:
+        message = f"PostgreSQL is not reachable at {parsed.render_as_string(hide_password=True)}: {err}"
+        if IN_CI:
+            pytest.exit(message, returncode=1)
+        pytest.exit(message + "\n(not CI: the PostgreSQL run is skipped)", returncode=0)
+    finally:
+        admin_engine.dispose()
+    return url
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context and database session, as in production.
+
+    The test's own session is committed first: what the test set up is visible to the
+    request, and no open SQLite transaction of the test blocks the request's writes.
+    Afterwards the test's objects are expired, so it reads what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():  # not when following a redirect inside the isolated request
+            _db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+_schema_ready: set[str] = set()
+
+
+def _prepare_schema(app, url: str) -> None:
+    """Create the schema once per run (SQLite: a template file copied per test)."""
+    if url in _schema_ready:
+        return
+    with app.app_context():
+        if url.startswith("postgresql"):
+            _db.drop_all()
+        _db.create_all()
+        _db.engine.dispose()
+    _schema_ready.add(url)
+
+
+@pytest.fixture
+def app(db_url, tmp_path):
+    if db_url.startswith("sqlite"):
+        template = Path(make_url(db_url).database)
+        setup_app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": db_url})
+        _prepare_schema(setup_app, db_url)
+        test_db = tmp_path / "test.sqlite"
+        shutil.copyfile(template, test_db)
+        url = f"sqlite:///{test_db}"
+    else:
+        url = db_url
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    app.test_client_class = IsolatedClient
+    if not url.startswith("sqlite"):
+        _prepare_schema(app, url)
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        if not url.startswith("sqlite"):
+            tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+            with _db.engine.begin() as conn:
+                conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@dataclass
+class World:
+    """A small school: one year, two departments, staff in every role, two classes of students."""
+
+    school: object
+    year: object
+    dept: object
+    other_dept: object
+    admin: object
+    leader: object
+    dept_head: object
+    union: object
+    teacher: object
+    homeroom: object
+    own_class: object
+    other_class: object
+    own_student: object
+    other_student: object
+    other_school_student: object
+
+
+@pytest.fixture
+def world(db):
+    school = f.make_school()
+    year = f.make_year(school)
+    admin = f.make_user(school, Role.ADMIN, Role.TEACHER, username="admin", full_name="Lê Quản Trị")
+    leader = f.make_user(school, Role.LEADER, Role.TEACHER, username="leader", full_name="Đỗ Kim Mai")
+    dept_head = f.make_user(school, Role.DEPT_HEAD, Role.TEACHER, username="depthead", full_name="Đỗ Thu Lan")
+    dept = f.make_department(school, "TOAN", "Toán", head=dept_head)
+    other_dept = f.make_department(school, "VAN", "Ngữ văn")
+    dept_head.department_id = dept.id
+    union = f.make_user(school, Role.UNION, Role.TEACHER, username="union", full_name="Hồ Văn Long")
+    teacher = f.make_user(school, Role.TEACHER, username="teacher", full_name="Y Khang", department=dept)
+    homeroom = f.make_user(school, Role.TEACHER, username="homeroom", full_name="Vũ Ngọc Quỳnh", department=other_dept)
+    own_class = f.make_class(year, "10A1", homeroom=homeroom)
+    other_class = f.make_class(year, "11B2")
+    own_student = f.make_student(own_class, "Hoàng Bảo Thảo", code="0604123456")
+    other_student = f.make_student(other_class, "Dương Anh Quân", code="HS20260001")
+    other_school = f.make_school("Trường THCS Khác")
+    other_year = f.make_year(other_school)
+    other_school_class = f.make_class(other_year, "6/1")
+    other_school_student = f.make_student(other_school_class, "Ngô Quang Thắng")
+    _db.session.commit()
+    return World(school, year, dept, other_dept, admin, leader, dept_head, union, teacher, homeroom, own_class,
+                 other_class, own_student, other_student, other_school_student)
+
+
+def login(client, username: str, password: str = f.PASSWORD):
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, response.data[:500]
+    return client
+
+
+ROLE_USERS = ("admin", "leader", "depthead", "union", "teacher", "homeroom")
+
+
+@pytest.fixture
+def client_for(app, world):
+    """client_for("leader") → a test client logged in as that world user."""
+
+    def make(username: str):
+        return login(app.test_client(), username)
+
+    return make
+
+
+@pytest.fixture
+def admin_client(client_for):
+    return client_for("admin")
+
+
+@pytest.fixture
+def leader_client(client_for):
+    return client_for("leader")
+
+
+@pytest.fixture
+def dept_head_client(client_for):
+    return client_for("depthead")
+
+
+@pytest.fixture
+def union_client(client_for):
+    return client_for("union")
+
+
+@pytest.fixture
+def teacher_client(client_for):
+    return client_for("teacher")
+
+
+@pytest.fixture
+def homeroom_client(client_for):
+    return client_for("homeroom")
