@@ -141,6 +141,9 @@ class World:
     own_student: object
     other_student: object
     other_school_student: object
+    other_school_year: object
+    other_school_class: object
+    other_school_user: object
 
 
 @pytest.fixture
@@ -164,9 +167,11 @@ def world(db):
     other_year = f.make_year(other_school)
     other_school_class = f.make_class(other_year, "6/1")
     other_school_student = f.make_student(other_school_class, "Ngô Quang Thắng")
+    other_school_user = f.make_user(other_school, Role.ADMIN, Role.TEACHER, username="otheradmin")
     _db.session.commit()
     return World(school, year, dept, other_dept, admin, leader, dept_head, union, teacher, homeroom, own_class,
-                 other_class, own_student, other_student, other_school_student)
+                 other_class, own_student, other_student, other_school_student, other_year, other_school_class,
+                 other_school_user)
 
 
 def login(client, username: str, password: str = f.PASSWORD):

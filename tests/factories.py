@@ -3,13 +3,24 @@
 from datetime import date
 from itertools import count
 
+from werkzeug.security import generate_password_hash
+
 from sponsor_app.admin.services import default_calendar
 from sponsor_app.extensions import db
 from sponsor_app.models import ClassGroup, Department, Enrollment, Role, School, SchoolYear, Student, User
 from sponsor_app.text import grade_from_class_name, split_full_name
 
 PASSWORD = "test-pass-123"
+# Hashing with scrypt costs ~70 ms; tests log in hundreds of times, so test users get a cheap
+# hash of the same password (check_password_hash reads the method from the hash itself).
+_CHEAP_HASHES: dict[str, str] = {}
 _seq = count(1)
+
+
+def cheap_hash(password: str) -> str:
+    if password not in _CHEAP_HASHES:
+        _CHEAP_HASHES[password] = generate_password_hash(password, method="pbkdf2:sha256:1")
+    return _CHEAP_HASHES[password]
 
 
 def make_school(name: str = "Trường THPT Thử Nghiệm", **kw) -> School:
@@ -34,7 +45,7 @@ def make_user(school: School, *roles: Role | str, username: str | None = None, f
                 department_id=department.id if department else None)
     user.set_full_name(full_name or f"Nguyễn Văn Người{n}")
     user.set_roles(roles or [Role.TEACHER])
-    user.set_password(password)
+    user.password_hash = cheap_hash(password)
     db.session.add(user)
     db.session.flush()
     return user

@@ -12,13 +12,14 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..forms import BaseForm, VNDateField, not_after
 from ..labels import ROLE_LABELS, STATUS_LABELS
 from ..models import Role, StudentStatus
 
-GENDERS = [("", "—"), ("Nam", _l("Nam")), ("Nữ", _l("Nữ"))]
+GENDERS = [SelectChoice("", "—"), SelectChoice("Nam", _l("Nam")), SelectChoice("Nữ", _l("Nữ"))]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -39,7 +40,7 @@ class UserForm(BaseForm):
     department_id = SelectField(_l("Tổ chuyên môn"), coerce=_coerce_optional_int, validate_choice=False)
     position = StringField(_l("Chức vụ"), validators=[Optional(), Length(max=80)])
     subject = StringField(_l("Môn dạy"), validators=[Optional(), Length(max=80)])
-    roles = MultiCheckboxField(_l("Vai trò"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
+    roles = MultiCheckboxField(_l("Vai trò"), choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role])
     gender = SelectField(_l("Giới tính"), choices=GENDERS, validators=[Optional()])
     date_of_birth = VNDateField(_l("Ngày sinh"), validators=[Optional()])
     phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=40)])
@@ -127,7 +128,7 @@ class StudentForm(BaseForm):
     policy = StringField(_l("Diện chính sách"), validators=[Optional(), Length(max=200)])
     disability = StringField(_l("Khuyết tật"), validators=[Optional(), Length(max=200)])
     boarding = StringField(_l("Nội trú/bán trú"), validators=[Optional(), Length(max=40)])
-    status = SelectField(_l("Tình trạng"), choices=[(s.value, STATUS_LABELS[s]) for s in StudentStatus])
+    status = SelectField(_l("Tình trạng"), choices=[SelectChoice(s.value, STATUS_LABELS[s]) for s in StudentStatus])
     status_date = VNDateField(_l("Ngày chuyển trường / bỏ học"), validators=[Optional()])
     status_note = TextAreaField(_l("Ghi chú tình trạng"), validators=[Optional(), Length(max=300)])
     version = HiddenField()

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms.fields.choices import SelectChoice
 
 from .. import audit
 from ..context import school_years, selected_year
@@ -34,7 +35,7 @@ def _staff_choices(blank_label: str):
     staff = db.session.scalars(
         select(User).where(User.school_id == current_user.school_id, User.active.is_(True)).order_by(User.sort_key)
     )
-    return [(None, blank_label)] + [(u.id, u.full_name) for u in staff]
+    return [SelectChoice("", blank_label)] + [SelectChoice(str(u.id), u.full_name) for u in staff]
 
 
 def _commit_or_conflict(form) -> bool:
@@ -78,8 +79,8 @@ def _user_form(user: User | None) -> UserForm:
     form = UserForm(obj=user)
     if request.method == "GET" and user is not None:
         form.roles.data = [r.value for r in user.roles]
-    form.department_id.choices = [(None, "—")] + [
-        (d.id, f"{d.name} ({d.code})") for d in db.session.scalars(
+    form.department_id.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(d.id), f"{d.name} ({d.code})") for d in db.session.scalars(
             select(Department).where(Department.school_id == current_user.school_id).order_by(Department.name))
     ]
     return form
@@ -291,7 +292,7 @@ def _student_form(student: Student | None, year: SchoolYear) -> StudentForm:
     form = StudentForm(obj=student)
     classes = db.session.scalars(
         select(ClassGroup).where(ClassGroup.school_year_id == year.id).order_by(ClassGroup.grade, ClassGroup.name))
-    form.class_group_id.choices = [(None, "—")] + [(c.id, c.name) for c in classes]
+    form.class_group_id.choices = [SelectChoice("", "—")] + [SelectChoice(str(c.id), c.name) for c in classes]
     if request.method == "GET" and student is not None:
         enrollment = enrollment_in(student, year)
         form.class_group_id.data = enrollment.class_group_id if enrollment else None

@@ -1,0 +1,148 @@
+"""The permission matrix: every role × every route × own/other record, in one table.
+
+A route added to the app without a row here fails `test_every_route_has_a_row`.
+Statuses: 200 page, 302 redirect (anonymous → login, or a done action), 403 not allowed,
+404 another school's record (indistinguishable from a missing one).
+"""
+
+import pytest
+
+# Admin last: its actions (deactivate, reset password) would otherwise lock out the next role.
+ROLES = ("anon", "leader", "depthead", "union", "teacher", "homeroom", "admin")
+
+
+def expect(default, **per_role):
+    """Expected status per role: `default` for logged-in roles not named; anon 302 unless given."""
+    table = {role: default for role in ROLES}
+    table["anon"] = 302
+    table.update(per_role)
+    return table
+
+
+ADMIN_ONLY = expect(403, admin=200)
+ADMIN_ACTION = expect(403, admin=302)
+ROSTER_READ = expect(403, admin=200, leader=200)
+EVERYONE = expect(200)
+PUBLIC = expect(200, anon=200)
+
+
+def BLANK_FORM(world):  # noqa: N802 — reads as a constant in the table
+    return {"submitted": "1"}
+
+# (endpoint, method, url builder taking the world, expected statuses, request data)
+MATRIX = [
+    ("main.healthz", "GET", lambda w: "/healthz", PUBLIC, None),
+    ("main.index", "GET", lambda w: "/", expect(302), None),
+    ("main.home", "GET", lambda w: "/home/admin", expect(403, admin=200), None),
+    ("main.home", "GET", lambda w: "/home/leader", expect(403, leader=200), None),
+    ("main.home", "GET", lambda w: "/home/dept_head", expect(403, depthead=200), None),
+    ("main.home", "GET", lambda w: "/home/union", expect(403, union=200), None),
+    ("main.home", "GET", lambda w: "/home/teacher", EVERYONE, None),
+    ("main.home", "GET", lambda w: "/home/nobody", expect(404), None),
+    ("main.choose_year", "POST", lambda w: "/year", expect(302), lambda w: {"year_id": w.year.id}),
+    ("main.choose_year", "POST", lambda w: "/year", expect(404), lambda w: {"year_id": w.other_school_year.id}),
+    ("auth.login", "GET", lambda w: "/login", expect(302, anon=200), None),
+    ("auth.login", "POST", lambda w: "/login", expect(302, anon=401),
+     lambda w: {"username": "admin", "password": "wrong-password"}),
+    ("auth.logout", "POST", lambda w: "/logout", expect(302), None),
+    ("auth.password", "GET", lambda w: "/account/password", EVERYONE, None),
+    ("auth.password", "POST", lambda w: "/account/password", EVERYONE, lambda w: {"confirm": ""}),
+    ("auth.set_language", "POST", lambda w: "/lang/en", expect(302, anon=302), None),
+    # roster reading
+    ("roster.classes", "GET", lambda w: "/roster/classes", ROSTER_READ, None),
+    ("roster.students", "GET", lambda w: "/roster/students", ROSTER_READ, None),
+    ("roster.class_detail", "GET", lambda w: f"/roster/classes/{w.own_class.id}",
+     expect(403, admin=200, leader=200, homeroom=200), None),
+    ("roster.class_detail", "GET", lambda w: f"/roster/classes/{w.other_class.id}", ROSTER_READ, None),
+    ("roster.class_detail", "GET", lambda w: f"/roster/classes/{w.other_school_class.id}", expect(404), None),
+    ("roster.student_detail", "GET", lambda w: f"/roster/students/{w.own_student.id}",
+     expect(403, admin=200, leader=200, homeroom=200), None),
+    ("roster.student_detail", "GET", lambda w: f"/roster/students/{w.other_student.id}", ROSTER_READ, None),
+    ("roster.student_detail", "GET", lambda w: f"/roster/students/{w.other_school_student.id}", expect(404), None),
+    # admin
+    ("admin.users", "GET", lambda w: "/admin/users", ADMIN_ONLY, None),
+    ("admin.user_new", "GET", lambda w: "/admin/users/new", ADMIN_ONLY, None),
+    ("admin.user_edit", "GET", lambda w: f"/admin/users/{w.teacher.id}/edit", ADMIN_ONLY, None),
+    ("admin.user_edit", "GET", lambda w: f"/admin/users/{w.other_school_user.id}/edit",
+     expect(403, admin=404), None),
+    ("admin.user_deactivate", "POST", lambda w: f"/admin/users/{w.teacher.id}/deactivate", ADMIN_ACTION, None),
+    ("admin.user_deactivate", "POST", lambda w: f"/admin/users/{w.other_school_user.id}/deactivate",
+     expect(403, admin=404), None),
+    ("admin.user_reactivate", "POST", lambda w: f"/admin/users/{w.teacher.id}/reactivate", ADMIN_ACTION, None),
+    ("admin.user_reset_password", "POST", lambda w: f"/admin/users/{w.teacher.id}/reset-password", ADMIN_ONLY,
+     None),
+    ("admin.user_reset_password", "POST", lambda w: f"/admin/users/{w.other_school_user.id}/reset-password",
+     expect(403, admin=404), None),
+    ("admin.departments", "GET", lambda w: "/admin/departments", ADMIN_ONLY, None),
+    ("admin.department_edit", "GET", lambda w: "/admin/departments/new", ADMIN_ONLY, None),
+    ("admin.department_edit", "GET", lambda w: f"/admin/departments/{w.dept.id}/edit", ADMIN_ONLY, None),
+    ("admin.classes", "GET", lambda w: "/admin/classes", ADMIN_ONLY, None),
+    ("admin.class_edit", "GET", lambda w: "/admin/classes/new", ADMIN_ONLY, None),
+    ("admin.class_edit", "GET", lambda w: f"/admin/classes/{w.own_class.id}/edit", ADMIN_ONLY, None),
+    ("admin.class_edit", "GET", lambda w: f"/admin/classes/{w.other_school_class.id}/edit",
+     expect(403, admin=404), None),
+    ("admin.years", "GET", lambda w: "/admin/years", ADMIN_ONLY, None),
+    ("admin.year_edit", "GET", lambda w: "/admin/years/new", ADMIN_ONLY, None),
+    ("admin.year_edit", "GET", lambda w: f"/admin/years/{w.year.id}/edit", ADMIN_ONLY, None),
+    ("admin.year_make_current", "POST", lambda w: f"/admin/years/{w.year.id}/make-current", ADMIN_ACTION, None),
+    ("admin.year_make_current", "POST", lambda w: f"/admin/years/{w.other_school_year.id}/make-current",
+     expect(403, admin=404), None),
+    ("admin.school", "GET", lambda w: "/admin/school", ADMIN_ONLY, None),
+    ("admin.student_edit", "GET", lambda w: "/admin/students/new", ADMIN_ONLY, None),
+    ("admin.student_edit", "GET", lambda w: f"/admin/students/{w.own_student.id}/edit", ADMIN_ONLY, None),
+    ("admin.student_edit", "GET", lambda w: f"/admin/students/{w.other_school_student.id}/edit",
+     expect(403, admin=404), None),
+    ("admin.audit_log", "GET", lambda w: "/admin/audit", ADMIN_ONLY, None),
+    # form posts with nothing filled in: admins get the form back with its errors
+    # (a non-empty body: Flask-WTF treats an empty POST body as "no form data")
+    ("admin.user_new", "POST", lambda w: "/admin/users/new", ADMIN_ONLY, BLANK_FORM),
+    ("admin.user_edit", "POST", lambda w: f"/admin/users/{w.teacher.id}/edit", ADMIN_ONLY, BLANK_FORM),
+    ("admin.user_edit", "POST", lambda w: f"/admin/users/{w.other_school_user.id}/edit",
+     expect(403, admin=404), BLANK_FORM),
+    ("admin.department_edit", "POST", lambda w: "/admin/departments/new", ADMIN_ONLY, BLANK_FORM),
+    ("admin.department_edit", "POST", lambda w: f"/admin/departments/{w.dept.id}/edit", ADMIN_ONLY,
+     lambda w: {"code": "", "name": ""}),
+    ("admin.class_edit", "POST", lambda w: "/admin/classes/new", ADMIN_ONLY, BLANK_FORM),
+    ("admin.class_edit", "POST", lambda w: f"/admin/classes/{w.own_class.id}/edit", ADMIN_ONLY,
+     lambda w: {"name": ""}),
+    ("admin.year_edit", "POST", lambda w: "/admin/years/new", ADMIN_ONLY, BLANK_FORM),
+    ("admin.year_edit", "POST", lambda w: f"/admin/years/{w.year.id}/edit", ADMIN_ONLY, BLANK_FORM),
+    ("admin.school", "POST", lambda w: "/admin/school", ADMIN_ONLY, lambda w: {"name": ""}),
+    ("admin.student_edit", "POST", lambda w: "/admin/students/new", ADMIN_ONLY, BLANK_FORM),
+    ("admin.student_edit", "POST", lambda w: f"/admin/students/{w.own_student.id}/edit", ADMIN_ONLY,
+     BLANK_FORM),
+]
+
+# Endpoints deliberately outside the matrix.
+EXEMPT = {"static"}
+
+
+def test_every_route_has_a_row(app, world):
+    adapter = app.url_map.bind("localhost")
+    covered = set()
+    for endpoint, method, url, *_ in MATRIX:
+        rule, _args = adapter.match(url(world), method=method, return_rule=True)
+        assert rule.endpoint == endpoint, f"{url(world)} is {rule.endpoint}, not {endpoint}"
+        covered.add((rule.rule, method))
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in EXEMPT:
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if (rule.rule, method) not in covered:
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    assert not missing, "routes without a permission-matrix row:\n" + "\n".join(sorted(missing))
+
+
+@pytest.mark.parametrize(("endpoint", "method", "url", "expected", "data"), MATRIX,
+                         ids=[f"{m} {e} #{i}" for i, (e, m, *_rest) in enumerate(MATRIX)])
+def test_permission_matrix(app, world, client_for, endpoint, method, url, expected, data):
+    for role in ROLES:
+        client = app.test_client() if role == "anon" else client_for(role)
+        target = url(world)
+        payload = data(world) if data else None
+        response = client.open(target, method=method, data=payload)
+        assert response.status_code == expected[role], (
+            f"{role} {method} {target}: got {response.status_code}, expected {expected[role]}")
+        if role == "anon" and expected[role] == 302 and endpoint not in {"auth.set_language"}:
+            assert "/login" in response.headers["Location"]
