@@ -133,9 +133,15 @@ class StudentForm(BaseForm):
     status_note = TextAreaField(_l("Ghi chú tình trạng"), validators=[Optional(), Length(max=300)])
     version = HiddenField()
 
-    def validate_status_date(self, field):
-        if self.status.data != StudentStatus.ENROLLED.value and not field.data:
-            raise ValidationError(_l("Cần ghi ngày học sinh chuyển trường hoặc bỏ học."))
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        # Not a field validator: Optional() on the date stops the chain when it is empty.
+        if self.status.data != StudentStatus.ENROLLED.value and not self.status_date.data \
+                and not self.status_date.errors:
+            self.status_date.errors = [*self.status_date.errors,
+                                       _l("Cần ghi ngày học sinh chuyển trường hoặc bỏ học.")]
+            ok = False
+        return ok
 
 
 class ConfirmForm(BaseForm):

@@ -116,7 +116,7 @@ def save_department(dept: Department | None, school: School, data: dict) -> Depa
         db.session.add(dept)
     old_head = dept.head
     dept.code, dept.name = data["code"], data["name"]
-    dept.head_id = data.get("head_id")
+    dept.head = db.session.get(User, data["head_id"]) if data.get("head_id") else None
     db.session.flush()
     if dept.head is not None:
         dept.head.set_roles(dept.head.roles | {Role.DEPT_HEAD})

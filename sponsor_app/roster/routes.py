@@ -1,6 +1,7 @@
 """Reading the roster: classes, class lists, student search and records (audited)."""
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import audit
@@ -14,17 +15,27 @@ from . import services
 bp = Blueprint("roster", __name__)
 
 
-def _year_or_404():
+class NoSchoolYear(Exception):
+    """The school has no school year yet."""
+
+
+def _year():
     year = selected_year()
     if year is None:
-        abort(404)
+        raise NoSchoolYear
     return year
+
+
+@bp.errorhandler(NoSchoolYear)
+def _no_year(_err):
+    flash(_("Trường chưa có năm học nào; quản trị viên cần tạo năm học trước."), "warning")
+    return redirect(url_for("main.index"))
 
 
 @bp.get("/classes")
 @role_required(*ROSTER_READERS)
 def classes():
-    year = _year_or_404()
+    year = _year()
     return render_template("roster/classes.html", rows=services.classes_with_counts(current_user, year), year=year)
 
 
@@ -41,7 +52,7 @@ def class_detail(class_id: int):
 @bp.get("/students")
 @role_required(*ROSTER_READERS)
 def students():
-    year = _year_or_404()
+    year = _year()
     query = request.args.get("q", "")[:100]
     status = request.args.get("status") or None
     status = StudentStatus(status) if status in {s.value for s in StudentStatus} else None
@@ -56,7 +67,7 @@ def students():
 @bp.get("/students/<int:student_id>")
 @login_required
 def student_detail(student_id: int):
-    year = _year_or_404()
+    year = _year()
     student = get_student_or_404(student_id, year)
     audit.record("view_student", student)
     db.session.commit()
