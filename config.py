@@ -50,6 +50,9 @@ class Config:
     IMPORT_MAX_RATIO = 120
     IMPORT_MAX_ROWS = 5000
 
+    # Number of reverse proxies in front (nginx = 1): client IPs for throttling and the audit log.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
     DEMO_PASSWORD = "demo"  # noqa: S105 — only used by `flask seed-demo`; documented in README
     PER_PAGE = 50
 
