@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -70,6 +70,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def _select_locale() -> str:
+    if not has_request_context():  # CLI commands and exports run in Vietnamese
+        return "vi"
     langs = app_languages()
     if current_user and current_user.is_authenticated and current_user.locale in langs:
         return current_user.locale
@@ -90,12 +92,14 @@ def register_blueprints(app: Flask) -> None:
     from .imports.routes import bp as imports_bp
     from .main.routes import bp as main_bp
     from .roster.routes import bp as roster_bp
+    from .screening.routes import bp as screening_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(roster_bp, url_prefix="/roster")
     app.register_blueprint(imports_bp, url_prefix="/admin/import")
+    app.register_blueprint(screening_bp, url_prefix="/screening")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -15,12 +15,14 @@ from .models import Role, School, User
 
 def register(app) -> None:
     from .imports.cli import import_group
+    from .screening.cli import report_group
     from .seed import seed_demo_command
 
     app.cli.add_command(create_admin)
     app.cli.add_command(backup)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(import_group)
+    app.cli.add_command(report_group)
 
 
 @click.command("create-admin")

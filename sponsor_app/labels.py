@@ -2,7 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 
-from .models import Role, StudentStatus
+from .models import (
+    ContactChannel,
+    ContactMethod,
+    CriterionKind,
+    RiskLevel,
+    Role,
+    ScreeningStatus,
+    StudentStatus,
+)
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Quản trị"),
@@ -28,6 +36,57 @@ MILESTONE_LABELS = {
 }
 
 
+FLAG_LABELS = {
+    "poor_household": _l("Hộ nghèo"),
+    "near_poor_household": _l("Hộ cận nghèo"),
+    "orphan": _l("Mồ côi"),
+    "parents_ill": _l("Cha mẹ ốm đau, không có khả năng lao động"),
+    "parents_away": _l("Cha mẹ đi làm ăn xa"),
+    "family_breakdown": _l("Gia đình ly tán"),
+    "disability": _l("Khuyết tật"),
+    "ethnic_minority": _l("Dân tộc thiểu số"),
+    "far_from_school": _l("Nhà xa trường, ở trọ hoặc bán trú"),
+    "works_for_school": _l("Phải đi làm thêm để có tiền đi học"),
+    "other_circumstance": _l("Hoàn cảnh khác"),
+}
+
+LEVEL_LABELS = {RiskLevel.HIGH: _l("cao"), RiskLevel.MEDIUM: _l("trung bình"), RiskLevel.LOW: _l("thấp")}
+
+SCREENING_STATUS_LABELS = {
+    ScreeningStatus.PROPOSED: _l("Đề xuất"),
+    ScreeningStatus.VERIFIED: _l("Đã xác minh"),
+    ScreeningStatus.APPROVED: _l("Được duyệt đỡ đầu"),
+    ScreeningStatus.NOT_NEEDED: _l("Không cần đỡ đầu"),
+}
+
+CATEGORY_LABELS = {
+    "hardship": _l("Khó khăn về kinh tế, gia cảnh"),
+    "conduct": _l("Rèn luyện/hạnh kiểm yếu"),
+    "academic": _l("Học tập/học lực yếu, kém"),
+    "dropout": _l("Nguy cơ bỏ học giữa chừng"),
+}
+
+CHANNEL_LABELS = {
+    ContactChannel.FAMILY: _l("Gia đình"),
+    ContactChannel.STUDENT: _l("Bản thân học sinh"),
+    ContactChannel.RELATIONSHIPS: _l("Các mối quan hệ của học sinh"),
+}
+
+METHOD_LABELS = {
+    ContactMethod.HOME_VISIT: _l("Thăm nhà"),
+    ContactMethod.PHONE: _l("Điện thoại"),
+    ContactMethod.MEETING: _l("Gặp trực tiếp"),
+    ContactMethod.MESSAGE: _l("Tin nhắn (Zalo, SMS)"),
+}
+
+CRITERION_KIND_LABELS = {
+    CriterionKind.FLAG: _l("Hoàn cảnh (tên hoàn cảnh)"),
+    CriterionKind.ABSENCES: _l("Số buổi nghỉ từ (số buổi)"),
+    CriterionKind.CONDUCT: _l("Rèn luyện thuộc (các mức, ngăn bằng |)"),
+    CriterionKind.LEARNING: _l("Học tập thuộc (các mức, ngăn bằng |)"),
+}
+
+
 def role_label(role) -> str:
     return str(ROLE_LABELS[Role(role)])
 
@@ -40,4 +99,22 @@ def milestone_label(key: str) -> str:
     return str(MILESTONE_LABELS[key])
 
 
-TEMPLATE_LABELS = {"role_label": role_label, "status_label": status_label, "milestone_label": milestone_label}
+def level_label(level) -> str:
+    return str(LEVEL_LABELS[RiskLevel(level)])
+
+
+def screening_status_label(status) -> str:
+    return str(SCREENING_STATUS_LABELS[ScreeningStatus(status)])
+
+
+TEMPLATE_LABELS = {
+    "role_label": role_label,
+    "status_label": status_label,
+    "milestone_label": milestone_label,
+    "level_label": level_label,
+    "screening_status_label": screening_status_label,
+    "flag_labels": FLAG_LABELS,
+    "category_labels": CATEGORY_LABELS,
+    "channel_labels": CHANNEL_LABELS,
+    "method_labels": METHOD_LABELS,
+}

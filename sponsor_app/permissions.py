@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .extensions import db
-from .models import ClassGroup, Enrollment, Role, SchoolYear, Student, User
+from .models import ClassGroup, Enrollment, Role, SchoolYear, Screening, Student, User
 
 ROSTER_READERS = (Role.ADMIN, Role.LEADER)
 
@@ -117,8 +117,80 @@ def get_class_or_404(class_id: int) -> ClassGroup:
     return class_group
 
 
+# --- screening (sensitive) ----------------------------------------------------------------
+# Narratives and circumstance flags: the student's homeroom teacher, the proposer, assigned
+# mentors (with assignments) and leadership. Department heads and the union see counts only.
+
+SCREENING_COUNT_READERS = (Role.LEADER, Role.DEPT_HEAD, Role.UNION)
+
+
+def can_propose_screening(user: User) -> bool:
+    """Any staff member may propose a student they know."""
+    return user.has_role(Role.TEACHER, Role.LEADER)
+
+
+def is_homeroom_of(user: User, student: Student, year: SchoolYear) -> bool:
+    stmt = (select(ClassGroup.id).join(Enrollment, Enrollment.class_group_id == ClassGroup.id)
+            .where(Enrollment.student_id == student.id, Enrollment.school_year_id == year.id,
+                   ClassGroup.homeroom_teacher_id == user.id).limit(1))
+    return db.session.execute(stmt).first() is not None
+
+
+def visible_screenings(user: User, year: SchoolYear):
+    """Select of the screenings of `year` whose contents the user may read."""
+    stmt = select(Screening).where(Screening.school_id == user.school_id, Screening.school_year_id == year.id)
+    if user.has_role(Role.LEADER):
+        return stmt
+    homeroom_students = (select(Enrollment.student_id)
+                         .join(ClassGroup, ClassGroup.id == Enrollment.class_group_id)
+                         .where(Enrollment.school_year_id == year.id, ClassGroup.homeroom_teacher_id == user.id))
+    return stmt.where((Screening.proposed_by_id == user.id) | Screening.student_id.in_(homeroom_students))
+
+
+def can_view_screening(user: User, screening: Screening) -> bool:
+    if screening.school_id != user.school_id:
+        return False
+    if user.has_role(Role.LEADER) or screening.proposed_by_id == user.id:
+        return True
+    return is_homeroom_of(user, screening.student, screening.school_year)
+
+
+def can_edit_screening(user: User, screening: Screening) -> bool:
+    return can_view_screening(user, screening)
+
+
+def can_verify_screening(user: User, screening: Screening) -> bool:
+    """Verification is by the homeroom teacher or leadership."""
+    if screening.school_id != user.school_id:
+        return False
+    return user.has_role(Role.LEADER) or is_homeroom_of(user, screening.student, screening.school_year)
+
+
+def can_decide_screening(user: User, screening: Screening) -> bool:
+    """Approving for sponsorship (or "not needed") is leadership's decision."""
+    return screening.school_id == user.school_id and user.has_role(Role.LEADER)
+
+
+def can_manage_criteria(user: User) -> bool:
+    return user.has_role(Role.ADMIN, Role.LEADER)
+
+
+def get_screening_or_404(screening_id: int, check=can_view_screening) -> Screening:
+    """Load a screening and check the current user may read (or, with `check`, act on) it."""
+    screening = get_in_school_or_404(Screening, screening_id)
+    if not check(current_user, screening):
+        abort(403)
+    return screening
+
+
 TEMPLATE_PREDICATES = {
     "can_manage_roster": can_manage_roster,
     "can_view_roster": can_view_roster,
     "can_view_class": can_view_class,
+    "can_propose_screening": can_propose_screening,
+    "can_view_screening": can_view_screening,
+    "can_edit_screening": can_edit_screening,
+    "can_verify_screening": can_verify_screening,
+    "can_decide_screening": can_decide_screening,
+    "can_manage_criteria": can_manage_criteria,
 }

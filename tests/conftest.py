@@ -144,6 +144,10 @@ class World:
     other_school_year: object
     other_school_class: object
     other_school_user: object
+    own_screening: object
+    other_screening: object
+    other_school_screening: object
+    unscreened_student: object
 
 
 @pytest.fixture
@@ -168,10 +172,14 @@ def world(db):
     other_school_class = f.make_class(other_year, "6/1")
     other_school_student = f.make_student(other_school_class, "Ngô Quang Thắng")
     other_school_user = f.make_user(other_school, Role.ADMIN, Role.TEACHER, username="otheradmin")
+    own_screening = f.make_screening(own_student, year, homeroom, poor_household=True, absences=32)
+    other_screening = f.make_screening(other_student, year, teacher, orphan=True)
+    other_school_screening = f.make_screening(other_school_student, other_year, other_school_user)
+    unscreened_student = f.make_student(other_class, "Lý Bảo Ánh")
     _db.session.commit()
     return World(school, year, dept, other_dept, admin, leader, dept_head, union, teacher, homeroom, own_class,
                  other_class, own_student, other_student, other_school_student, other_year, other_school_class,
-                 other_school_user)
+                 other_school_user, own_screening, other_screening, other_school_screening, unscreened_student)
 
 
 def login(client, username: str, password: str = f.PASSWORD):

@@ -7,7 +7,17 @@ from werkzeug.security import generate_password_hash
 
 from sponsor_app.admin.services import default_calendar
 from sponsor_app.extensions import db
-from sponsor_app.models import ClassGroup, Department, Enrollment, Role, School, SchoolYear, Student, User
+from sponsor_app.models import (
+    ClassGroup,
+    Department,
+    Enrollment,
+    Role,
+    School,
+    SchoolYear,
+    Screening,
+    Student,
+    User,
+)
 from sponsor_app.text import grade_from_class_name, split_full_name
 
 PASSWORD = "test-pass-123"
@@ -77,3 +87,18 @@ def make_student(class_group: ClassGroup, full_name: str | None = None, code: st
                               class_group_id=class_group.id))
     db.session.flush()
     return student
+
+
+def make_screening(student: Student, year: SchoolYear, by: User, *, proposed_on: date | None = None,
+                   circumstances_text: str = "Gia đình khó khăn", **values) -> Screening:
+    """A screening scored with the year's criteria (the defaults unless edited)."""
+    from sponsor_app.screening.services import rescore
+
+    screening = Screening(school_id=student.school_id, school_year_id=year.id, student_id=student.id,
+                          proposed_by_id=by.id, proposed_on=proposed_on or year.screening_start,
+                          circumstances_text=circumstances_text, **values)
+    screening.student, screening.school_year = student, year
+    db.session.add(screening)
+    rescore(screening)
+    db.session.flush()
+    return screening

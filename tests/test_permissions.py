@@ -113,6 +113,49 @@ MATRIX = [
      BLANK_FORM),
 ]
 
+LEADER_ONLY = expect(403, leader=200)
+OWN_SCREENING = expect(403, leader=200, homeroom=200)  # homeroom of the class and proposer
+OTHER_SCREENING = expect(403, leader=200, teacher=200)  # proposed by teacher; class has no homeroom
+MATRIX += [
+    ("screening.index", "GET", lambda w: "/screening/", EVERYONE, None),
+    ("screening.class_board", "GET", lambda w: f"/screening/classes/{w.own_class.id}",
+     expect(403, leader=200, homeroom=200), None),
+    ("screening.class_board", "GET", lambda w: f"/screening/classes/{w.other_class.id}", LEADER_ONLY, None),
+    ("screening.class_board", "GET", lambda w: f"/screening/classes/{w.other_school_class.id}", expect(404), None),
+    ("screening.create", "GET", lambda w: f"/screening/students/{w.unscreened_student.id}/new", EVERYONE, None),
+    ("screening.create", "GET", lambda w: f"/screening/students/{w.own_student.id}/new", expect(302), None),
+    ("screening.create", "GET", lambda w: f"/screening/students/{w.other_school_student.id}/new", expect(404),
+     None),
+    ("screening.create", "POST", lambda w: f"/screening/students/{w.unscreened_student.id}/new", EVERYONE,
+     BLANK_FORM),
+    ("screening.detail", "GET", lambda w: f"/screening/{w.own_screening.id}", OWN_SCREENING, None),
+    ("screening.detail", "GET", lambda w: f"/screening/{w.other_screening.id}", OTHER_SCREENING, None),
+    ("screening.detail", "GET", lambda w: f"/screening/{w.other_school_screening.id}", expect(404), None),
+    ("screening.edit", "GET", lambda w: f"/screening/{w.own_screening.id}/edit", OWN_SCREENING, None),
+    ("screening.edit", "GET", lambda w: f"/screening/{w.other_screening.id}/edit", OTHER_SCREENING, None),
+    ("screening.edit", "POST", lambda w: f"/screening/{w.own_screening.id}/edit", OWN_SCREENING,
+     lambda w: {"circumstances_text": ""}),
+    ("screening.add_contact", "POST", lambda w: f"/screening/{w.own_screening.id}/contacts",
+     expect(403, leader=400, homeroom=400), BLANK_FORM),
+    ("screening.add_contact", "POST", lambda w: f"/screening/{w.other_school_screening.id}/contacts",
+     expect(404), BLANK_FORM),
+    ("screening.verify", "POST", lambda w: f"/screening/{w.own_screening.id}/verify",
+     expect(403, leader=302, homeroom=302), None),
+    ("screening.verify", "POST", lambda w: f"/screening/{w.other_screening.id}/verify",
+     expect(403, leader=302), None),
+    ("screening.decide", "POST", lambda w: f"/screening/{w.own_screening.id}/decide",
+     expect(403, leader=400), lambda w: {"decision": "not_needed", "reason": ""}),
+    ("screening.decide", "POST", lambda w: f"/screening/{w.other_school_screening.id}/decide",
+     expect(404), lambda w: {"decision": "approved"}),
+    ("screening.at_risk_list", "GET", lambda w: "/screening/list", LEADER_ONLY, None),
+    ("screening.export", "GET", lambda w: "/screening/list.xlsx", LEADER_ONLY, None),
+    ("screening.summary", "GET", lambda w: "/screening/summary",
+     expect(403, leader=200, depthead=200, union=200), None),
+    ("screening.criteria", "GET", lambda w: "/screening/criteria", expect(403, admin=200, leader=200), None),
+    ("screening.criteria", "POST", lambda w: "/screening/criteria", expect(403, admin=200, leader=200),
+     lambda w: {"risk_medium_min": "0"}),
+]
+
 # Endpoints deliberately outside the matrix.
 EXEMPT = {"static"}
 

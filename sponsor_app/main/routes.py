@@ -8,6 +8,7 @@ from ..context import selected_year
 from ..extensions import db
 from ..models import Role, SchoolYear
 from ..permissions import get_in_school_or_404
+from ..screening import services as screening_services
 from ..timeutil import local_today
 from . import services
 
@@ -49,6 +50,9 @@ def home(role: str):
         ctx["staff_by_department"] = services.staff_by_department(user.school_id)
     if role == Role.DEPT_HEAD:
         ctx["departments"] = services.department_members(user)
+    if role in (Role.LEADER, Role.DEPT_HEAD, Role.UNION) and year is not None:
+        ctx["screening_counts"] = screening_services.year_counts(user.school_id, year)
+        ctx["capacity"] = screening_services.capacity(user.school_id, year)
     return render_template(f"main/home_{role.value}.html", **ctx)
 
 

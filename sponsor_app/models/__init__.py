@@ -2,11 +2,35 @@
 
 from .audit import AuditLog
 from .school import ClassGroup, Department, School, SchoolYear
+from .screening import (
+    CIRCUMSTANCE_FLAGS,
+    ContactChannel,
+    ContactMethod,
+    CriterionKind,
+    Decision,
+    RatingScale,
+    RiskCriterion,
+    RiskLevel,
+    Screening,
+    ScreeningContact,
+    ScreeningStatus,
+)
 from .student import Enrollment, Student, StudentStatus
 from .user import ROLE_ORDER, Role, User, UserRole
 
 __all__ = [
+    "CIRCUMSTANCE_FLAGS",
     "ROLE_ORDER",
+    "ContactChannel",
+    "ContactMethod",
+    "CriterionKind",
+    "Decision",
+    "RatingScale",
+    "RiskCriterion",
+    "RiskLevel",
+    "Screening",
+    "ScreeningContact",
+    "ScreeningStatus",
     "AuditLog",
     "ClassGroup",
     "Department",

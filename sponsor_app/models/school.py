@@ -45,6 +45,9 @@ class SchoolYear(TimestampMixin, db.Model):
     screening_end: Mapped[date]
     assignment_deadline: Mapped[date]
     note_day: Mapped[int] = mapped_column(default=25)  # monthly notes due by this day
+    # Risk-score thresholds of the screening (edited with the criteria).
+    risk_medium_min: Mapped[int] = mapped_column(default=3, server_default="3")
+    risk_high_min: Mapped[int] = mapped_column(default=6, server_default="6")
     report1_deadline: Mapped[date]
     report2_deadline: Mapped[date]
     is_current: Mapped[bool] = mapped_column(default=False)

@@ -9,7 +9,14 @@ from ..context import selected_year
 from ..extensions import db
 from ..models import StudentStatus
 from ..pagination import paginate_rows
-from ..permissions import ROSTER_READERS, get_class_or_404, get_student_or_404, role_required
+from ..permissions import (
+    ROSTER_READERS,
+    can_view_screening,
+    get_class_or_404,
+    get_student_or_404,
+    role_required,
+)
+from ..screening import services as screening_services
 from . import services
 
 bp = Blueprint("roster", __name__)
@@ -71,6 +78,8 @@ def student_detail(student_id: int):
     student = get_student_or_404(student_id, year)
     audit.record("view_student", student)
     db.session.commit()
+    screenings = [sc for sc in screening_services.student_history(student)
+                  if can_view_screening(current_user, sc)]
     return render_template("roster/student_detail.html", student=student,
                            enrollment=services.enrollment_in(student, year),
-                           history=services.student_history(student))
+                           history=services.student_history(student), screenings=screenings)
