@@ -1,9 +1,607 @@
-"""Demo school (filled in by the seed feature)."""
+"""The demo school: `flask seed-demo`, and the builder the tests and browser journeys call.
+
+An invented upper-secondary school (the school, province, communes, villages and every person
+are made up) with two school years derived from "today": the last complete year in full and
+the current year up to today. Nothing is dated after today. Every account has the password
+``demo`` (config ``DEMO_PASSWORD``), so a tester can log in as anyone.
+
+How it is built
+---------------
+``build_demo_school(today, seed)`` makes a :class:`Demo` and runs the functions of ``STEPS`` in
+order. A step is ``step(demo, rng) -> None``: it adds rows to the session (and may flush),
+records what later steps need on ``demo``, and never commits (the command commits once).
+Each step gets its own ``random.Random`` derived from the seed and the step's name, so a new
+step does not shift the random draws of the existing ones: adding a step leaves the names and
+dates the earlier steps made unchanged (and the same seed always gives the same school).
+
+How to extend it (screening, pledges, assignments, support plans, notes, scores, ...)
+-------------------------------------------------------------------------------------
+1. Write one function per part of the campaign year, e.g. ``add_pledges(demo, rng)``, that
+   fills the previous year (``demo.previous``, complete) in full and the current year
+   (``demo.current``) only up to ``demo.today``. Take every date from ``demo.random_date(rng,
+   start, end)``, which clips to today and returns None when the window has not opened yet
+   (then create nothing for that year).
+2. Append it to ``STEPS`` in calendar order: pledges (before 20/11), screening (December),
+   assignments (by 30/12), support plans, monthly notes (by the 25th), semester review,
+   reports (30/12, 25/5), year-end review. ``demo.accounts`` holds the demo users by
+   username; ``demo.classes[year.id]`` the classes by name; ``demo.enrolled[year.id]`` the
+   (student, class) pairs of a year; ``demo.staff`` everyone on staff.
+3. Add its counts and its "nothing after today" check to ``tests/test_seed.py``, and what the
+   demo users should now see to the journeys in ``tests/e2e/``.
+"""
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from .admin.services import default_calendar, save_year, suggest_username
+from .audit import record as audit_record
+from .extensions import db
+from .models import (
+    ROLE_ORDER,
+    ClassGroup,
+    Department,
+    Enrollment,
+    Role,
+    School,
+    SchoolYear,
+    Student,
+    StudentStatus,
+    User,
+)
+from .timeutil import local_today, parse_date
+
+DEFAULT_SEED = 2026
+SCHOOL_NAME = "Trường THPT Hòa Bình"
+GRADES = (10, 11, 12)
+CLASSES_PER_GRADE = 5
+
+# The demo logins, in the order they are printed: username → (roles, what the account is).
+DEMO_ACCOUNTS: dict[str, tuple[tuple[Role, ...], str]] = {
+    "admin": ((Role.ADMIN, Role.TEACHER), "quản trị (giáo viên Tin học)"),
+    "leader": ((Role.LEADER, Role.TEACHER), "Hiệu trưởng"),
+    "depthead": ((Role.DEPT_HEAD, Role.TEACHER), "Tổ trưởng tổ Toán"),
+    "union": ((Role.UNION, Role.TEACHER), "Chủ tịch Công đoàn"),
+    "teacher": ((Role.TEACHER,), "giáo viên, không chủ nhiệm"),
+    "homeroom": ((Role.TEACHER,), "GVCN lớp 10A1"),
+}
+HOMEROOM_CLASS = "10A1"  # the class the `homeroom` account has in the current year
+
+# --- invented name material ------------------------------------------------------------
+
+KINH_FAMILIES = {
+    "Nguyễn": 30, "Trần": 10, "Lê": 9, "Phạm": 7, "Hoàng": 5, "Huỳnh": 5, "Phan": 4, "Vũ": 4, "Võ": 4,
+    "Đặng": 3, "Bùi": 3, "Đỗ": 3, "Hồ": 3, "Ngô": 2, "Dương": 2, "Đinh": 2, "Trương": 2, "Lý": 1,
+    "Lương": 1, "Mai": 1, "Cao": 1, "Đoàn": 1, "Tô": 1, "Hà": 1, "Lâm": 1,
+}
+MIDDLE = {
+    "Nam": ("Văn", "Hữu", "Đức", "Quang", "Minh", "Công", "Thành", "Gia", "Anh", "Bảo", "Đình", "Xuân",
+            "Trọng", "Nhật", "Tuấn", "Hoàng"),
+    "Nữ": ("Thị", "Thị", "Ngọc", "Thu", "Kim", "Thanh", "Mỹ", "Khánh", "Bảo", "Phương", "Hồng", "Thùy",
+           "Diệu", "Hoài", "Minh", "Ánh"),
+}
+GIVEN = {
+    "Nam": ("An", "Bình", "Cường", "Dũng", "Đạt", "Đức", "Hải", "Hiếu", "Hùng", "Huy", "Khang", "Khoa",
+            "Long", "Minh", "Nam", "Nghĩa", "Phát", "Phúc", "Quân", "Quang", "Sơn", "Tài", "Thắng",
+            "Thịnh", "Tuấn", "Việt", "Vinh", "Vũ", "Bảo", "Duy", "Kiên", "Lộc", "Nhân", "Trí", "Toàn"),
+    "Nữ": ("Anh", "Ánh", "Chi", "Diệp", "Dung", "Giang", "Hà", "Hân", "Hằng", "Hoa", "Hương", "Lan",
+           "Linh", "Mai", "My", "Nga", "Ngân", "Ngọc", "Nhi", "Oanh", "Phương", "Quỳnh", "Thảo", "Thư",
+           "Trang", "Trâm", "Uyên", "Vy", "Yến", "Châu", "Đào"),
+}
+# Ê Đê names in the short form class lists use: "Y Khang" (male), "H' Mai" (female).
+EDE_GIVEN = {
+    "Nam": ("Khang", "Tuấn", "Hùng", "Tài", "Blim", "Moan", "Kuăn", "Nuê", "Thịnh", "Bhin", "Sơn"),
+    "Nữ": ("Mai", "Bia", "Hen", "Ra", "Loan", "Nhi", "Ly", "Yơn", "Đa", "Hiên", "Lê"),
+}
+GIA_RAI_FAMILIES = ("Rơ Châm", "Ksor", "Siu", "Rơ Lan", "Puih", "Nay")
+TAY_FAMILIES = ("Hoàng", "Nông", "Lương", "Ma", "Triệu", "Bế", "Hà", "Vi")
+NUNG_FAMILIES = ("Nông", "Hoàng", "Lý", "Vi", "Lăng", "Chu", "Triệu", "Mã")
+
+ETHNICITIES = {"Kinh": 72, "Ê Đê": 8, "M'Nông": 7, "Tày": 5, "Nùng": 4, "Gia Rai": 4}
+
+# Invented communes: (commune, how its villages are written, far from school).
+COMMUNES = {
+    "Phường Hòa Bình": ("Tổ dân phố {n}", False),
+    "Xã Hòa Bình Tây": ("Thôn {n}", False),
+    "Xã Thuận Nghĩa": ("Thôn {n}", False),
+    "Xã Đắk Mây": ("Thôn {n}", True),
+    "Xã Ea Lang": ("Buôn {v}", True),
+    "Xã Nâm Rơ": ("Bon {v}", True),
+    "Xã Cư Pang": ("Plei {v}", True),
+}
+VILLAGES = {"Xã Ea Lang": ("Ea Lang", "Kmrơng", "Cư Bông", "Ea Ktur"),
+            "Xã Nâm Rơ": ("Bu Rơ", "Nâm Rơ", "Bu Đăk", "Đăk Rô"),
+            "Xã Cư Pang": ("Pang", "Ia Krêl", "Ia Bông", "Chư Lang")}
+HOME_COMMUNES = {  # where students of each ethnicity mostly live
+    "Kinh": ("Phường Hòa Bình", "Phường Hòa Bình", "Xã Hòa Bình Tây", "Xã Thuận Nghĩa", "Xã Đắk Mây"),
+    "Ê Đê": ("Xã Ea Lang", "Xã Ea Lang", "Xã Hòa Bình Tây"),
+    "M'Nông": ("Xã Nâm Rơ", "Xã Nâm Rơ", "Xã Đắk Mây"),
+    "Gia Rai": ("Xã Cư Pang",),
+    "Tày": ("Xã Đắk Mây", "Xã Thuận Nghĩa"),
+    "Nùng": ("Xã Đắk Mây", "Xã Thuận Nghĩa"),
+}
+
+DROPOUT_NOTES = ("Nghỉ học đi làm thuê cùng gia đình", "Nghỉ học vì hoàn cảnh gia đình khó khăn",
+                 "Nghỉ học do học lực yếu, chán học", "Nghỉ học ở nhà phụ giúp gia đình làm rẫy")
+TRANSFER_NOTES = ("Chuyển trường theo gia đình đến tỉnh khác", "Chuyển đến trường THPT gần nhà hơn")
+
+# Departments: code → (name, [(subject, number of teachers incl. the special accounts)]).
+DEPARTMENTS = {
+    "TOAN": ("Toán", [("Toán", 8), ("Tin học", 2)]),
+    "VAN": ("Ngữ văn", [("Ngữ văn", 5), ("Lịch sử", 2), ("Địa lí", 2), ("GD kinh tế và pháp luật", 1)]),
+    "NN": ("Ngoại ngữ", [("Tiếng Anh", 7)]),
+    "KHTN": ("Khoa học tự nhiên", [("Vật lí", 3), ("Hóa học", 3), ("Sinh học", 3), ("Công nghệ", 1)]),
+}
+OFFICE_POSITIONS = ("Kế toán", "Văn thư", "Nhân viên thư viện, thiết bị")
+
+
+@dataclass
+class Demo:
+    """The demo school being built, and what the steps hand on to each other."""
+
+    today: date
+    seed: int
+    password_hash: str
+    school: School | None = None
+    previous: SchoolYear | None = None
+    current: SchoolYear | None = None
+    departments: dict[str, Department] = field(default_factory=dict)
+    staff: list[User] = field(default_factory=list)
+    accounts: dict[str, User] = field(default_factory=dict)  # demo username → user
+    classes: dict[int, dict[str, ClassGroup]] = field(default_factory=dict)  # year id → name → class
+    enrolled: dict[int, list[tuple[Student, ClassGroup]]] = field(default_factory=dict)  # year id → rows
+    students: list[Student] = field(default_factory=list)
+    _codes: dict[int, int] = field(default_factory=dict)
+    _moet_ids: set[str] = field(default_factory=set)
+
+    @property
+    def years(self) -> list[SchoolYear]:
+        return [self.previous, self.current]
+
+    def random_date(self, rng: random.Random, start: date, end: date) -> date | None:
+        """A random day in [start, min(end, today)], or None when that window is empty."""
+        end = min(end, self.today)
+        if end < start:
+            return None
+        return start + timedelta(days=rng.randint(0, (end - start).days))
+
+    def new_student_code(self, intake_year: int) -> str:
+        """HS + the year the student entered grade 10 + a 4-digit number."""
+        self._codes[intake_year] = self._codes.get(intake_year, 0) + 1
+        return f"HS{intake_year}{self._codes[intake_year]:04d}"
+
+    def new_moet_id(self, rng: random.Random) -> str:
+        """A 10-digit identifier as text (leading zeros kept), unique within the demo."""
+        while True:
+            value = f"{rng.randrange(10**10):010d}"
+            if value not in self._moet_ids:
+                self._moet_ids.add(value)
+                return value
+
+
+def school_year_firsts(today: date) -> tuple[int, int]:
+    """(first calendar year of the last complete school year, of the current one).
+
+    The current school year contains today; from August the new year counts as current.
+    """
+    current = today.year if today.month >= 8 else today.year - 1
+    return current - 1, current
+
+
+# --- names -----------------------------------------------------------------------------
+
+def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def person_name(rng: random.Random, gender: str, ethnicity: str = "Kinh",
+                family: str | None = None) -> tuple[str, str, str]:
+    """An invented (family, middle, given) name in the style of `ethnicity`."""
+    given = rng.choice(GIVEN[gender])
+    if ethnicity == "Ê Đê":
+        return ("Y" if gender == "Nam" else "H'"), "", rng.choice(EDE_GIVEN[gender])
+    if ethnicity == "M'Nông":
+        if gender == "Nam":
+            return "Điểu", rng.choice(("", "", "Văn", "Minh")), given
+        return "Thị", "", given
+    if ethnicity == "Gia Rai":
+        return family or rng.choice(GIA_RAI_FAMILIES), rng.choice(("",) + MIDDLE[gender][:6]), given
+    if ethnicity == "Tày":
+        family = family or rng.choice(TAY_FAMILIES)
+    elif ethnicity == "Nùng":
+        family = family or rng.choice(NUNG_FAMILIES)
+    return family or _weighted(rng, KINH_FAMILIES), rng.choice(MIDDLE[gender]), given
+
+
+def joined(parts: tuple[str, str, str]) -> str:
+    return " ".join(p for p in parts if p)
+
+
+def phone_number(rng: random.Random) -> str:
+    return rng.choice(("09", "08", "03", "07")) + f"{rng.randrange(10**8):08d}"
+
+
+# --- steps: the school and its years ---------------------------------------------------
+
+def add_school(demo: Demo, rng: random.Random) -> None:
+    demo.school = School(
+        name=SCHOOL_NAME,
+        code="DEMO-THPT-HB",
+        governing_body="SỞ GIÁO DỤC VÀ ĐÀO TẠO TỈNH ĐÔNG NGUYÊN",
+        place_name="Hòa Bình",
+        address="Tổ dân phố 1, phường Hòa Bình, tỉnh Đông Nguyên",
+        phone="0262" + f"{rng.randrange(10**6):06d}",
+    )
+    db.session.add(demo.school)
+    db.session.flush()
+
+
+def add_years(demo: Demo, rng: random.Random) -> None:
+    """The last complete school year and the current one (the one containing today).
+
+    Through the admin service, so whatever a school year gets when an admin creates one, the demo gets.
+    """
+    previous_first, current_first = school_year_firsts(demo.today)
+    demo.previous = save_year(None, demo.school, default_calendar(previous_first))
+    demo.current = save_year(None, demo.school, default_calendar(current_first), make_current=True)
+
+
+def add_departments(demo: Demo, rng: random.Random) -> None:
+    for code, (name, _subjects) in DEPARTMENTS.items():
+        demo.departments[code] = Department(school_id=demo.school.id, code=code, name=name)
+    db.session.add_all(demo.departments.values())
+    db.session.flush()
+
+
+# --- steps: staff ----------------------------------------------------------------------
+
+@dataclass
+class _StaffPlan:
+    department: str | None
+    subject: str | None
+    position: str
+    roles: tuple[Role, ...] = (Role.TEACHER,)
+    username: str | None = None  # a demo login; others get suggest_username()
+    head: bool = False  # head of `department`
+
+
+def _staff_plans() -> list[_StaffPlan]:
+    """40 staff: leaders and department heads, the demo accounts, teachers and the office."""
+    special = {  # (department, subject) → the plans that take one of its teacher slots
+        ("VAN", "Ngữ văn"): [_StaffPlan("VAN", "Ngữ văn", "Hiệu trưởng", (Role.LEADER, Role.TEACHER), "leader"),
+                             _StaffPlan("VAN", "Ngữ văn", "Tổ trưởng", (Role.DEPT_HEAD, Role.TEACHER), head=True),
+                             _StaffPlan("VAN", "Ngữ văn", "Giáo viên", username="homeroom")],
+        ("KHTN", "Vật lí"): [_StaffPlan("KHTN", "Vật lí", "Phó Hiệu trưởng", (Role.LEADER, Role.TEACHER)),
+                             _StaffPlan("KHTN", "Vật lí", "Tổ trưởng", (Role.DEPT_HEAD, Role.TEACHER), head=True)],
+        ("KHTN", "Hóa học"): [_StaffPlan("KHTN", "Hóa học", "Giáo viên", username="teacher")],
+        ("TOAN", "Toán"): [_StaffPlan("TOAN", "Toán", "Tổ trưởng", (Role.DEPT_HEAD, Role.TEACHER), "depthead",
+                                      head=True)],
+        ("TOAN", "Tin học"): [_StaffPlan("TOAN", "Tin học", "Giáo viên", (Role.ADMIN, Role.TEACHER), "admin")],
+        ("NN", "Tiếng Anh"): [
+            _StaffPlan("NN", "Tiếng Anh", "Tổ trưởng", (Role.DEPT_HEAD, Role.TEACHER), head=True),
+            _StaffPlan("NN", "Tiếng Anh", "Giáo viên, Chủ tịch Công đoàn", (Role.UNION, Role.TEACHER), "union"),
+        ],
+        ("KHTN", "Sinh học"): [_StaffPlan("KHTN", "Sinh học", "Giáo viên, Phó Chủ tịch Công đoàn",
+                                          (Role.UNION, Role.TEACHER))],
+    }
+    plans = []
+    for code, (_name, subjects) in DEPARTMENTS.items():
+        for subject, n in subjects:
+            chosen = special.get((code, subject), [])
+            plans.extend(chosen)
+            plans.extend(_StaffPlan(code, subject, "Giáo viên") for _ in range(n - len(chosen)))
+    plans.extend(_StaffPlan(None, None, position) for position in OFFICE_POSITIONS)
+    return plans
+
+
+# A few staff carry ethnic-minority names, as in the schools' own lists.
+STAFF_ETHNICITIES = ("Ê Đê", "Ê Đê", "Gia Rai", "M'Nông", "Tày", "Nùng")
+
+
+def add_staff(demo: Demo, rng: random.Random) -> None:
+    """40 staff with invented names; demo logins keep their fixed usernames, others get suggested ones."""
+    plans = _staff_plans()
+    ethnic = dict(zip(rng.sample(range(len(plans)), len(STAFF_ETHNICITIES)), STAFF_ETHNICITIES, strict=True))
+    taken = set(DEMO_ACCOUNTS)
+    names: set[str] = set()
+    heads: dict[str, User] = {}
+    for i, plan in enumerate(plans):
+        gender = rng.choice(("Nam", "Nữ", "Nữ"))  # most teachers are women
+        while True:
+            full_name = joined(person_name(rng, gender, ethnic.get(i, "Kinh")))
+            if full_name not in names:
+                names.add(full_name)
+                break
+        username = plan.username or suggest_username(full_name, taken)
+        taken.add(username)
+        birth_year = rng.randint(demo.today.year - 56, demo.today.year - 25)
+        user = User(
+            school_id=demo.school.id,
+            username=username,
+            password_hash=demo.password_hash,
+            gender=gender,
+            date_of_birth=date(birth_year, 1, 1) + timedelta(days=rng.randint(0, 364)),
+            position=plan.position,
+            subject=plan.subject,
+            phone=phone_number(rng),
+            department_id=demo.departments[plan.department].id if plan.department else None,
+        )
+        user.set_full_name(full_name)
+        user.set_roles(plan.roles)
+        db.session.add(user)
+        demo.staff.append(user)
+        if plan.username:
+            demo.accounts[plan.username] = user
+        if plan.head:
+            heads[plan.department] = user
+        if plan.position == "Hiệu trưởng":
+            demo.school.principal_name = full_name
+    db.session.flush()
+    for code, head in heads.items():  # after the flush: departments and users refer to each other
+        demo.departments[code].head_id = head.id
+
+
+# --- steps: classes and students -------------------------------------------------------
+
+def add_classes(demo: Demo, rng: random.Random) -> None:
+    """15 classes a year (10A1–12A5), each with its own homeroom teacher.
+
+    A homeroom teacher follows the class up (10A1 → 11A1); the teachers whose class has
+    graduated take the new grade 10. The `homeroom` account has 10A1 this year; the leaders,
+    `admin`, `depthead`, `union` and `teacher` have no class.
+    """
+    no_class = {u for u in demo.staff if u.department_id is None or u.has_role(Role.LEADER)}
+    no_class |= {demo.accounts[name] for name in ("admin", "depthead", "union", "teacher", "homeroom")}
+    candidates = [u for u in demo.staff if u not in no_class]
+    names = [f"{grade}A{n}" for grade in GRADES for n in range(1, CLASSES_PER_GRADE + 1)]
+    chosen = rng.sample(candidates, len(names) - 1)
+    # Last year: 12A1 was the `homeroom` teacher's class, so this year they start again with 10A1.
+    previous_teachers = dict(zip([n for n in names if n != "12A1"], chosen, strict=True))
+    previous_teachers["12A1"] = demo.accounts["homeroom"]
+    current_teachers = {}
+    for name in names:
+        grade, rest = int(name[:2]), name[2:]
+        source = f"{grade - 1}{rest}" if grade > 10 else f"12{rest}"
+        current_teachers[name] = previous_teachers[source]
+    for year, teachers in ((demo.previous, previous_teachers), (demo.current, current_teachers)):
+        demo.classes[year.id] = {
+            name: ClassGroup(school_id=demo.school.id, school_year_id=year.id, name=name, grade=int(name[:2]),
+                             homeroom_teacher=teachers[name])
+            for name in names
+        }
+        demo.enrolled[year.id] = []
+        db.session.add_all(demo.classes[year.id].values())
+    db.session.flush()
+
+
+def _new_student(demo: Demo, rng: random.Random, intake_year: int) -> Student:
+    """An invented student who entered grade 10 in September of `intake_year`."""
+    gender = rng.choice(("Nam", "Nữ"))
+    ethnicity = _weighted(rng, ETHNICITIES)
+    family, middle, given = person_name(rng, gender, ethnicity)
+    birth_year = intake_year - 15 - (1 if rng.random() < 0.04 else 0)  # a few started school late
+    commune = rng.choice(HOME_COMMUNES[ethnicity])
+    village_pattern, far = COMMUNES[commune]
+    village = village_pattern.format(n=rng.randint(1, 12), v=rng.choice(VILLAGES.get(commune, ("",))))
+    minority = ethnicity != "Kinh"
+    poor_chance, near_poor_chance = (0.22, 0.12) if minority and far else (0.04, 0.05)
+    roll = rng.random()
+    policy = ("Hộ nghèo" if roll < poor_chance else "Hộ cận nghèo" if roll < poor_chance + near_poor_chance
+              else "Con thương binh" if roll > 0.985 else None)
+
+    # Parents: Kinh, Tày, Nùng and Gia Rai children take the father's family name in these lists.
+    father_family = None if ethnicity in ("Ê Đê", "M'Nông") else family
+    father = joined(person_name(rng, "Nam", ethnicity, family=father_family))
+    mother = joined(person_name(rng, "Nữ", ethnicity if minority else "Kinh"))
+    guardian = None
+    family_roll = rng.random()
+    if family_roll < 0.06:
+        father = None  # raised by the mother
+    elif family_roll < 0.085:
+        father = mother = None  # raised by a grandparent
+        guardian = joined(person_name(rng, rng.choice(("Nam", "Nữ")), ethnicity))
+
+    student = Student(
+        school_id=demo.school.id,
+        code=demo.new_student_code(intake_year),
+        moet_id=demo.new_moet_id(rng),
+        date_of_birth=date(birth_year, 1, 1) + timedelta(days=rng.randint(0, 364)),
+        gender=gender,
+        ethnicity=ethnicity,
+        commune=commune,
+        address=f"{village}, {commune[0].lower()}{commune[1:]}",
+        father_name=father,
+        mother_name=mother,
+        guardian_name=guardian,
+        guardian_phone=phone_number(rng),
+        policy=policy,
+        disability="Khuyết tật vận động nhẹ" if rng.random() < 0.005 else None,
+        boarding="Bán trú" if rng.random() < (0.35 if far else 0.03) else None,
+        status=StudentStatus.ENROLLED,
+    )
+    student.set_name(family, middle, given)
+    db.session.add(student)
+    demo.students.append(student)
+    return student
+
+
+def _enroll(demo: Demo, student: Student, year: SchoolYear, class_group: ClassGroup) -> None:
+    db.session.add(Enrollment(student=student, school_year=year, class_group=class_group))
+    demo.enrolled[year.id].append((student, class_group))
+
+
+def add_previous_year_students(demo: Demo, rng: random.Random) -> None:
+    """About 600 students in last year's 15 classes (grade 12 entered two years before grade 10)."""
+    year = demo.previous
+    for class_group in demo.classes[year.id].values():
+        intake_year = year.first_year - (class_group.grade - 10)
+        for _ in range(rng.randint(39, 42)):
+            _enroll(demo, _new_student(demo, rng, intake_year), year, class_group)
+    db.session.flush()
+
+
+def _leave(demo: Demo, rng: random.Random, year: SchoolYear, dropouts: int, transfers: int) -> None:
+    """Mark some of `year`'s students as dropped out or transferred, on a day of that year up to today.
+
+    Students from poor or near-poor families and boarders are likelier to drop out.
+    """
+    rows = [(s, c) for s, c in demo.enrolled[year.id] if s.status == StudentStatus.ENROLLED]
+    if not rows:
+        return
+    weights = [1 + 3 * (s.policy in ("Hộ nghèo", "Hộ cận nghèo")) + (s.boarding is not None) + (c.grade - 10)
+               for s, c in rows]
+    picked: list[Student] = []
+    while len(picked) < min(dropouts + transfers, len(rows)):
+        student = rng.choices(rows, weights=weights)[0][0]
+        if student not in picked:
+            picked.append(student)
+    for i, student in enumerate(picked):
+        day = demo.random_date(rng, year.start_date + timedelta(days=14), year.end_date)
+        if day is None:
+            return
+        dropped = i < dropouts
+        student.status = StudentStatus.DROPPED_OUT if dropped else StudentStatus.TRANSFERRED
+        student.status_date = day
+        student.status_note = rng.choice(DROPOUT_NOTES if dropped else TRANSFER_NOTES)
+
+
+def add_previous_year_leavers(demo: Demo, rng: random.Random) -> None:
+    _leave(demo, rng, demo.previous, dropouts=5, transfers=2)
+
+
+def move_up_to_current_year(demo: Demo, rng: random.Random) -> None:
+    """Last year's grades 10 and 11 move up a grade (same class letter); grade 12 graduated.
+
+    A few students repeat their grade (lưu ban) and join a class of the same grade.
+    """
+    current_classes = demo.classes[demo.current.id]
+    staying = [(s, c) for s, c in demo.enrolled[demo.previous.id]
+               if s.status == StudentStatus.ENROLLED and c.grade < 12]
+    repeaters = set(rng.sample([s for s, _ in staying], 3))
+    for student, old_class in staying:
+        if student in repeaters:
+            new_class = current_classes[f"{old_class.grade}A{rng.randint(1, CLASSES_PER_GRADE)}"]
+        else:
+            new_class = current_classes[f"{old_class.grade + 1}{old_class.name[2:]}"]
+        _enroll(demo, student, demo.current, new_class)
+    db.session.flush()
+
+
+def add_current_intake(demo: Demo, rng: random.Random) -> None:
+    """The new grade 10 of the current year."""
+    year = demo.current
+    for class_group in demo.classes[year.id].values():
+        if class_group.grade != 10:
+            continue
+        for _ in range(rng.randint(38, 41)):
+            _enroll(demo, _new_student(demo, rng, year.first_year), year, class_group)
+    db.session.flush()
+
+
+def add_current_year_leavers(demo: Demo, rng: random.Random) -> None:
+    """Dropouts and transfers of the current year so far (none before the year has started)."""
+    elapsed = (demo.today - demo.current.start_date).days
+    if elapsed < 30:
+        return
+    months = min(elapsed // 30, 9)
+    _leave(demo, rng, demo.current, dropouts=min(3, 1 + months // 2), transfers=1)
+
+
+def record_seeding(demo: Demo, rng: random.Random) -> None:
+    db.session.flush()
+    audit_record("demo_seeded", demo.school, school_id=demo.school.id, seed=demo.seed,
+                 today=demo.today.isoformat())
+
+
+Step = Callable[[Demo, random.Random], None]
+
+# In calendar order. Later features append theirs (see the module docstring).
+STEPS: list[Step] = [
+    add_school,
+    add_years,
+    add_departments,
+    add_staff,
+    add_classes,
+    add_previous_year_students,
+    add_previous_year_leavers,
+    move_up_to_current_year,
+    add_current_intake,
+    add_current_year_leavers,
+]
+
+
+def build_demo_school(today: date, seed: int = DEFAULT_SEED, password_hash: str | None = None) -> Demo:
+    """Add the demo school to the session (flushed, not committed) and return what was built."""
+    if password_hash is None:
+        # Hashed once: the same hash for every account (scrypt is deliberately slow).
+        password_hash = generate_password_hash(current_app.config["DEMO_PASSWORD"])
+    demo = Demo(today=today, seed=seed, password_hash=password_hash)
+    for step in [*STEPS, record_seeding]:
+        step(demo, random.Random(f"{seed}:{step.__name__}"))
+    db.session.flush()
+    return demo
+
+
+def _parse_today(_ctx, _param, value: str | None) -> date:
+    if value is None:
+        return local_today()
+    try:
+        return parse_date(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date dd/mm/yyyy") from None
 
 
 @click.command("seed-demo")
-def seed_demo_command():
-    """Create the demo school."""
-    raise click.ClickException("not implemented yet")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database already has a school.")
+@click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int,
+              help="Random seed: the same seed gives the same names and data.")
+@click.option("--today", callback=_parse_today, metavar="DD/MM/YYYY",
+              help="The day the demo is built up to (default: today in Vietnam).")
+@with_appcontext
+def seed_demo_command(if_empty: bool, seed: int, today: date):
+    """Create the demo school (invented names): two school years, 40 staff, ~600 students.
+
+    The last complete school year is filled in full and the current one up to TODAY; nothing
+    is dated after it. Every account has the password "demo": never load this into a database
+    that real people use.
+    """
+    if db.session.scalar(select(School.id).limit(1)) is not None:
+        if if_empty:
+            click.echo("The database already has a school: the demo school was not loaded.")
+            return
+        raise click.ClickException(
+            "The database already has a school. seed-demo only fills an empty database "
+            "(use --if-empty to skip quietly)."
+        )
+    demo = build_demo_school(today, seed)
+    db.session.commit()
+    password = current_app.config["DEMO_PASSWORD"]
+    current = demo.current
+    n_current = len(demo.enrolled[current.id])
+    click.echo(f"Demo school loaded: {demo.school.name} (today {today:%d/%m/%Y}, seed {seed}).")
+    click.echo(f"  School years: {demo.previous.name} (complete), {current.name} (current, up to today).")
+    click.echo(f"  {current.name}: {n_current} students in {len(demo.classes[current.id])} classes; "
+               f"{len(demo.students)} students over both years; {len(demo.staff)} staff in "
+               f"{len(demo.departments)} departments.")
+    click.echo("")
+    click.echo("Demo logins:")
+    rows = [("username", "roles", "password", "who")]
+    for username, (_roles, who) in DEMO_ACCOUNTS.items():
+        user = demo.accounts[username]
+        roles = ", ".join(r.value for r in ROLE_ORDER if r in user.roles)
+        rows.append((username, roles, password, f"{user.full_name}, {who}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for i, row in enumerate(rows):
+        click.echo("  " + "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3])
+        if i == 0:
+            click.echo("  " + "  ".join("-" * w for w in widths) + "  " + "-" * 3)
+    click.echo("")
+    click.echo(f'Every other staff account also has the password "{password}" '
+               "(usernames under Thiết lập → Tài khoản, cán bộ).")
