@@ -24,6 +24,7 @@ STATUS_LABELS = {
     StudentStatus.ENROLLED: _l("Đang học"),
     StudentStatus.TRANSFERRED: _l("Chuyển trường"),
     StudentStatus.DROPPED_OUT: _l("Bỏ học"),
+    StudentStatus.GRADUATED: _l("Đã ra trường"),
 }
 
 MILESTONE_LABELS = {

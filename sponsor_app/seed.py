@@ -33,7 +33,7 @@ How to extend it (screening, pledges, assignments, support plans, notes, scores,
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import click
 from flask import current_app
@@ -47,16 +47,21 @@ from .extensions import db
 from .models import (
     ROLE_ORDER,
     ClassGroup,
+    Decision,
     Department,
     Enrollment,
+    RiskLevel,
     Role,
     School,
     SchoolYear,
+    Screening,
+    ScreeningContact,
     Student,
     StudentStatus,
     User,
 )
-from .timeutil import local_today, parse_date
+from .screening import services as screening_services
+from .timeutil import SCHOOL_TZ, local_today, parse_date
 
 DEFAULT_SEED = 2026
 SCHOOL_NAME = "Trường THPT Hòa Bình"
@@ -514,6 +519,156 @@ def add_current_year_leavers(demo: Demo, rng: random.Random) -> None:
     _leave(demo, rng, demo.current, dropouts=min(3, 1 + months // 2), transfers=1)
 
 
+def add_graduates(demo: Demo, rng: random.Random) -> None:
+    """Last year's grade 12 still enrolled at the end of the year finished school."""
+    end = demo.previous.end_date
+    if end > demo.today:
+        return
+    for student, class_group in demo.enrolled[demo.previous.id]:
+        if class_group.grade == 12 and student.status == StudentStatus.ENROLLED:
+            student.status, student.status_date = StudentStatus.GRADUATED, end
+
+
+# --- December screening (rà soát) ----------------------------------------------------------
+
+CIRCUMSTANCE_PHRASES = {
+    "poor_household": "Gia đình thuộc hộ nghèo, thu nhập chủ yếu từ làm rẫy",
+    "near_poor_household": "Gia đình thuộc hộ cận nghèo, kinh tế bấp bênh",
+    "orphan": "Em mồ côi cha, sống với mẹ và ông bà",
+    "parents_ill": "Bố mẹ thường xuyên đau ốm, không có khả năng lao động",
+    "parents_away": "Bố mẹ đi làm ăn xa, em ở với ông bà",
+    "family_breakdown": "Bố mẹ ly hôn, em sống với bà nội",
+    "disability": "Em bị khuyết tật nhẹ ở chân, đi lại khó khăn",
+    "far_from_school": "Nhà cách trường hơn 10 km, em phải ở trọ",
+    "works_for_school": "Em thường phải đi làm thêm để có tiền học",
+}
+CONDUCT_PHRASES = {
+    "Tốt": "Chăm ngoan, có ý thức vượt khó trong học tập",
+    "Khá": "Ngoan, có cố gắng nhưng chưa đều",
+    "Đạt": "Đôi khi vi phạm nội quy, cần nhắc nhở thường xuyên",
+    "Chưa đạt": "Hay bỏ tiết, nghỉ học không phép, chưa chấp hành nội quy",
+}
+LEARNING_PHRASES = {
+    "Tốt": "học lực tốt",
+    "Khá": "học lực khá",
+    "Đạt": "kết quả học tập ở mức đạt, còn hổng kiến thức một số môn",
+    "Chưa đạt": "học lực yếu, nhiều môn chưa đạt",
+}
+SCREENING_PERSONS = {
+    "family": ("mẹ em", "bố em", "bà nội em", "ông ngoại em", "chị gái em"),
+    "student": ("em {given}",),
+    "relationships": ("bạn cùng lớp", "lớp trưởng", "GV bộ môn Toán", "trưởng thôn", "hàng xóm"),
+}
+
+
+def _screen_values(rng: random.Random, student: Student) -> dict:
+    """Circumstance flags, ratings and absences for a student the teachers worry about."""
+    flags = set()
+    if student.policy == "Hộ nghèo":
+        flags.add("poor_household")
+    elif student.policy == "Hộ cận nghèo":
+        flags.add("near_poor_household")
+    if student.ethnicity and student.ethnicity != "Kinh":
+        flags.add("ethnic_minority")
+    if student.boarding:
+        flags.add("far_from_school")
+    extra = ["orphan", "parents_ill", "parents_away", "family_breakdown", "works_for_school", "disability",
+             "poor_household"]
+    flags.update(rng.sample(extra, rng.choice((0, 1, 1, 2))))
+    conduct = rng.choices(["Tốt", "Khá", "Đạt", "Chưa đạt"], weights=[3, 4, 4, 2])[0]
+    learning = rng.choices(["Tốt", "Khá", "Đạt", "Chưa đạt"], weights=[1, 3, 5, 3])[0]
+    absences = rng.choice((0, 2, 4, 6, 9, 12, 16, 20, 25, 31, 35, 47))
+    phrases = [CIRCUMSTANCE_PHRASES[f] for f in sorted(flags) if f in CIRCUMSTANCE_PHRASES]
+    if "ethnic_minority" in flags:
+        phrases.append(f"Em là người dân tộc {student.ethnicity}")
+    return {
+        **{flag: True for flag in flags},
+        "conduct_rating": conduct, "learning_rating": learning, "absences": absences,
+        "circumstances_text": "; ".join(phrases) or "Gia đình có hoàn cảnh khó khăn",
+        "conduct_text": f"{CONDUCT_PHRASES[conduct]}; {LEARNING_PHRASES[learning]}",
+    }
+
+
+def _screen_year(demo: Demo, rng: random.Random, year: SchoolYear, share: float,
+                 start: date, end: date) -> list[Screening]:
+    """Screen about `share` of the year's students, proposed between `start` and `end` (clipped to today)."""
+    rows = [(s, c) for s, c in demo.enrolled[year.id]
+            if s.status == StudentStatus.ENROLLED or (s.status_date and s.status_date > start)]
+    weights = [1 + 4 * (s.policy in ("Hộ nghèo", "Hộ cận nghèo")) + 2 * (s.ethnicity != "Kinh")
+               + 2 * bool(s.boarding) + 8 * (s.status == StudentStatus.DROPPED_OUT) for s, _ in rows]
+    wanted = min(round(len(rows) * share), len(rows))
+    picked: dict[int, tuple[Student, ClassGroup]] = {}
+    while len(picked) < wanted:
+        student, class_group = rng.choices(rows, weights=weights)[0]
+        picked.setdefault(student.id, (student, class_group))
+    rules = screening_services.active_rules(year)
+    others = [u for u in demo.staff if u.active]
+    screenings = []
+    for student, class_group in picked.values():
+        day = demo.random_date(rng, start, end)
+        if day is None:
+            continue
+        homeroom = class_group.homeroom_teacher
+        proposer = homeroom if homeroom and rng.random() < 0.8 else rng.choice(others)
+        screening = Screening(school_id=demo.school.id, school_year_id=year.id, student_id=student.id,
+                              proposed_by_id=proposer.id, proposed_on=day, **_screen_values(rng, student))
+        screening.student, screening.school_year = student, year
+        db.session.add(screening)
+        screening_services.rescore(screening, rules)
+        for channel in rng.sample(["family", "student", "relationships"], rng.randint(1, 3)):
+            contact_day = demo.random_date(rng, day, min(day + timedelta(days=10), end)) or day
+            person = rng.choice(SCREENING_PERSONS[channel]).format(given=student.given_name)
+            method = {"family": rng.choice(["home_visit", "phone", "home_visit"]),
+                      "student": "meeting", "relationships": rng.choice(["meeting", "message"])}[channel]
+            screening.contacts.append(ScreeningContact(author_id=proposer.id, channel=channel, method=method,
+                                                       person=person, contact_date=contact_day))
+        screenings.append(screening)
+    db.session.flush()
+    return screenings
+
+
+def _decide(demo: Demo, rng: random.Random, screenings: list[Screening], decided_by: date) -> None:
+    """Homeroom verification and leadership's decision for the screenings made by `decided_by`."""
+    leader = demo.accounts["leader"]
+    for screening in screenings:
+        when = demo.random_date(rng, screening.proposed_on, decided_by)
+        if when is None:
+            continue
+        moment = datetime(when.year, when.month, when.day, 9, tzinfo=SCHOOL_TZ)
+        screening.verified_at, screening.verified_by_id = moment, screening.proposed_by_id
+        needed = screening.risk_level != RiskLevel.LOW or rng.random() < 0.3
+        if rng.random() < 0.1:
+            continue  # verified, decision still pending
+        screening.decided_at, screening.decided_by_id = moment, leader.id
+        if needed:
+            screening.decision = Decision.APPROVED
+        else:
+            screening.decision = Decision.NOT_NEEDED
+            screening.decision_reason = rng.choice((
+                "Gia đình đã ổn định, em đi học đều", "Em đã được hội khuyến học xã hỗ trợ",
+                "Kết quả học tập đã tiến bộ, tiếp tục theo dõi"))
+
+
+def add_screenings(demo: Demo, rng: random.Random) -> None:
+    """The December survey: last year in full (about 10% screened, 8% approved), this year so far.
+
+    Before the window opens a few early proposals come in (marked outside the window).
+    """
+    for year in demo.years:
+        screening_services.ensure_default_criteria(year)
+    previous = demo.previous
+    done = _screen_year(demo, rng, previous, 0.10, previous.screening_start, previous.screening_end)
+    _decide(demo, rng, done, previous.assignment_deadline)
+    current = demo.current
+    if demo.today >= current.screening_start:
+        done = _screen_year(demo, rng, current, 0.10, current.screening_start, current.screening_end)
+        _decide(demo, rng, [s for s in done if s.proposed_on <= demo.today - timedelta(days=5)],
+                current.assignment_deadline)
+    elif (demo.today - current.start_date).days > 45:
+        early = _screen_year(demo, rng, current, 0.008, current.start_date + timedelta(days=30), demo.today)
+        _decide(demo, rng, [s for s in early if s.proposed_on <= demo.today - timedelta(days=7)], demo.today)
+
+
 def record_seeding(demo: Demo, rng: random.Random) -> None:
     db.session.flush()
     audit_record("demo_seeded", demo.school, school_id=demo.school.id, seed=demo.seed,
@@ -534,6 +689,8 @@ STEPS: list[Step] = [
     move_up_to_current_year,
     add_current_intake,
     add_current_year_leavers,
+    add_graduates,
+    add_screenings,
 ]
 
 
@@ -564,14 +721,20 @@ def _parse_today(_ctx, _param, value: str | None) -> date:
               help="Random seed: the same seed gives the same names and data.")
 @click.option("--today", callback=_parse_today, metavar="DD/MM/YYYY",
               help="The day the demo is built up to (default: today in Vietnam).")
+@click.option("--allow-production", is_flag=True,
+              help="Load the demo even with SPONSOR_ENV=production (a training server).")
 @with_appcontext
-def seed_demo_command(if_empty: bool, seed: int, today: date):
+def seed_demo_command(if_empty: bool, seed: int, today: date, allow_production: bool):
     """Create the demo school (invented names): two school years, 40 staff, ~600 students.
 
     The last complete school year is filled in full and the current one up to TODAY; nothing
     is dated after it. Every account has the password "demo": never load this into a database
     that real people use.
     """
+    if current_app.config.get("REQUIRE_SECRET_KEY") and not allow_production:
+        raise click.ClickException(
+            "SPONSOR_ENV=production: the demo school (every password 'demo') is not loaded into a "
+            "production database. Use --allow-production for a training server.")
     if db.session.scalar(select(School.id).limit(1)) is not None:
         if if_empty:
             click.echo("The database already has a school: the demo school was not loaded.")

@@ -69,3 +69,21 @@ def test_pages_issue_a_bounded_number_of_queries(leader_client, world, db, app):
     with app.test_request_context():
         for url in urls:
             assert _queries_for(leader_client, url) == small[url], url
+
+
+def test_counts_use_the_status_as_it_was_in_that_year(world, db):
+    from datetime import timedelta
+
+    from sponsor_app.main.services import school_counts
+    from sponsor_app.models import StudentStatus
+    from tests.factories import make_year
+
+    previous = make_year(world.school, 2025, current=False)
+    student = make_student(make_class(previous, "9A1"), "Lê Văn Tèo")
+    student.status, student.status_date = StudentStatus.DROPPED_OUT, world.year.start_date + timedelta(days=30)
+    db.session.flush()
+    then = school_counts(world.school.id, previous)
+    assert (then.enrolled, then.dropped_out) == (1, 0)  # left after that year ended
+    student.status_date = previous.end_date - timedelta(days=10)
+    db.session.flush()
+    assert school_counts(world.school.id, previous).dropped_out == 1

@@ -12,15 +12,18 @@ from sponsor_app.extensions import db as _db
 from sponsor_app.models import (
     AuditLog,
     ClassGroup,
+    Decision,
     Department,
     Enrollment,
     Role,
     School,
     SchoolYear,
+    Screening,
     Student,
     StudentStatus,
     User,
 )
+from sponsor_app.screening.services import CATEGORIES, year_counts
 from sponsor_app.seed import DEMO_ACCOUNTS, HOMEROOM_CLASS, build_demo_school, school_year_firsts
 from tests.conftest import IsolatedClient
 
@@ -177,6 +180,9 @@ def test_the_same_students_move_up_and_grade_12_graduates(seeded):
 
     graduated = [sid for sid, (_, c) in before.items() if c.grade == 12]
     assert graduated and not any(sid in now for sid in graduated)
+    finished = [s for sid, (s, _) in before.items() if sid in graduated and s.status == StudentStatus.GRADUATED]
+    assert len(finished) >= 0.9 * len(graduated)
+    assert all(s.status_date == previous.end_date for s in finished)
 
     moved_up = 0
     for sid, (student, old) in before.items():
@@ -196,7 +202,8 @@ def test_the_same_students_move_up_and_grade_12_graduates(seeded):
 def test_leavers_are_dated_in_their_year_and_nothing_after_today(seeded):
     previous, current = _years()
     now = {s.id for s, _ in _enrollment_rows(current)}
-    leavers = _db.session.scalars(select(Student).where(Student.status != StudentStatus.ENROLLED)).all()
+    leavers = _db.session.scalars(select(Student).where(
+        Student.status.in_([StudentStatus.DROPPED_OUT, StudentStatus.TRANSFERRED]))).all()
     assert {s.status for s in leavers} == {StudentStatus.DROPPED_OUT, StudentStatus.TRANSFERRED}
     last_year = [s for s in leavers if s.status_date <= previous.end_date]
     this_year = [s for s in leavers if s.status_date >= current.start_date]
@@ -217,7 +224,11 @@ def test_nothing_is_dated_after_today_at_any_point_of_the_year(db, today):
     assert demo.previous.end_date < today
     dates = [s.date_of_birth for s in demo.students] + [s.status_date for s in demo.students if s.status_date]
     dates += [u.date_of_birth for u in demo.staff]
+    screenings = db.session.scalars(select(Screening)).all()
+    dates += [s.proposed_on for s in screenings] + [c.contact_date for s in screenings for c in s.contacts]
+    dates += [s.decided_at.date() for s in screenings if s.decided_at]
     assert max(dates) <= today
+    assert any(s.school_year_id == demo.previous.id for s in screenings)
     this_year = [s for s in demo.students if s.status_date and s.status_date >= demo.current.start_date]
     if today < date(2026, 10, 5):  # the year has barely started: nobody has left yet
         assert this_year == []
@@ -304,3 +315,34 @@ def test_the_same_seed_gives_the_same_school(db):
     first = _snapshot(2026)
     assert _snapshot(2026) == first
     assert _snapshot(7) != first
+
+
+def test_december_survey_of_last_year_and_early_proposals_this_year(seeded):
+    previous, current = _years()
+    last = year_counts(previous.school_id, previous)
+    students = len(_enrollment_rows(previous))
+    assert 0.06 * students <= last.by_status["approved"] <= 0.10 * students  # about 8% at risk
+    assert last.by_status["not_needed"] > 0 and last.late == 0
+    assert all(last.by_category[c] > 0 for c in CATEGORIES)  # every category present
+    assert set(last.by_level) == {"high", "medium", "low"}
+    screenings = _db.session.scalars(select(Screening).where(Screening.school_year_id == previous.id)).all()
+    assert all(previous.screening_start <= s.proposed_on <= previous.screening_end for s in screenings)
+    assert all(s.contacts and s.circumstances_text and s.risk_reasons is not None for s in screenings)
+    approved = [s for s in screenings if s.decision == Decision.APPROVED]
+    assert all(s.verified_at and s.decided_by_id for s in approved)
+    # 23/11: this year's window has not opened; only a few early proposals, marked outside the window
+    now = year_counts(current.school_id, current)
+    assert 0 < now.total <= 10 and now.late == now.total
+    assert _db.session.scalar(select(func.max(Screening.proposed_on))) <= TODAY
+
+
+def test_production_refuses_the_demo_unless_asked(db_url, tmp_path):
+    app = create_app("production", {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    with app.app_context():
+        _db.create_all()
+        result = app.test_cli_runner().invoke(args=["seed-demo", "--today", "23/11/2026"])
+        assert result.exit_code != 0 and "production" in result.output
+        assert _db.session.scalar(select(func.count()).select_from(School)) == 0
+        allowed = app.test_cli_runner().invoke(args=["seed-demo", "--today", "23/11/2026", "--allow-production"])
+        assert allowed.exit_code == 0, allowed.output
+        _db.engine.dispose()

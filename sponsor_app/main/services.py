@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, literal, select
 
 from ..extensions import db
 from ..models import (
@@ -34,13 +34,19 @@ def school_counts(school_id: int, year: SchoolYear | None) -> SchoolCounts:
     """Totals for the school in `year` (students by status, classes, active staff, departments)."""
     counts = SchoolCounts()
     if year is not None:
+        # The status as it was in that year: who left after the year ended was still enrolled then.
+        status_then = case(
+            (and_(Student.status != StudentStatus.ENROLLED, Student.status_date > year.end_date),
+             literal(StudentStatus.ENROLLED.value)),
+            else_=Student.status,
+        )
         rows = db.session.execute(
-            select(Student.status, func.count())
+            select(status_then, func.count())
             .join(Enrollment, Enrollment.student_id == Student.id)
             .where(Student.school_id == school_id, Enrollment.school_year_id == year.id)
-            .group_by(Student.status)
+            .group_by(status_then)
         ).all()
-        by_status = {status: n for status, n in rows}
+        by_status = {StudentStatus(status): n for status, n in rows}
         counts.enrolled = by_status.get(StudentStatus.ENROLLED, 0)
         counts.dropped_out = by_status.get(StudentStatus.DROPPED_OUT, 0)
         counts.transferred = by_status.get(StudentStatus.TRANSFERRED, 0)

@@ -16,6 +16,7 @@ class StudentStatus(enum.StrEnum):
     ENROLLED = "enrolled"  # đang học
     TRANSFERRED = "transferred"  # chuyển trường
     DROPPED_OUT = "dropped_out"  # bỏ học
+    GRADUATED = "graduated"  # đã ra trường (finished the last grade)
 
 
 class Student(TimestampMixin, db.Model):

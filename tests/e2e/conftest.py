@@ -98,9 +98,7 @@ class BrowserErrors:
 
     def _console(self, msg) -> None:
         url = msg.location.get("url") or ""
-        # The browser asks for /favicon.ico on its own and the app has no icon yet (a 404).
-        # Ignored until base.html links an icon; nothing the pages themselves load is ignored.
-        if msg.type == "error" and not url.endswith("/favicon.ico"):
+        if msg.type == "error":
             self.messages.append(f"console: {msg.text} ({url})")
 
     def collect_csp(self, page) -> list[str]:
