@@ -173,7 +173,7 @@ def add_contact(screening_id: int):
         return redirect(url_for("screening.detail", screening_id=screening.id))
     enrollment = enrollment_in(screening.student, screening.school_year)
     return render_template("screening/detail.html", screening=screening, enrollment=enrollment,
-                           contact_form=form, decision_form=DecisionForm()), 400
+                           contact_form=form, decision_form=DecisionForm())
 
 
 @bp.post("/<int:screening_id>/verify")
@@ -202,7 +202,7 @@ def decide(screening_id: int):
             return redirect(url_for("screening.detail", screening_id=screening.id))
     enrollment = enrollment_in(screening.student, screening.school_year)
     return render_template("screening/detail.html", screening=screening, enrollment=enrollment,
-                           contact_form=ContactForm(formdata=None), decision_form=form), 400
+                           contact_form=ContactForm(formdata=None), decision_form=form)
 
 
 def _filters() -> services.ListFilters:
