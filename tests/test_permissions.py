@@ -117,6 +117,9 @@ LEADER_ONLY = expect(403, leader=200)
 OWN_SCREENING = expect(403, leader=200, homeroom=200)  # homeroom of the class and proposer
 OTHER_SCREENING = expect(403, leader=200, teacher=200)  # proposed by teacher; class has no homeroom
 MATRIX += [
+    ("imports.upload", "GET", lambda w: "/admin/import/", ADMIN_ONLY, None),
+    ("imports.upload", "POST", lambda w: "/admin/import/", expect(403, admin=400), BLANK_FORM),
+    ("imports.confirm", "POST", lambda w: "/admin/import/confirm", expect(403, admin=400), BLANK_FORM),
     ("screening.index", "GET", lambda w: "/screening/", EVERYONE, None),
     ("screening.class_board", "GET", lambda w: f"/screening/classes/{w.own_class.id}",
      expect(403, leader=200, homeroom=200), None),
