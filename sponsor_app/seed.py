@@ -738,6 +738,11 @@ def seed_demo_command(if_empty: bool, seed: int, today: date, allow_production: 
     if db.session.scalar(select(School.id).limit(1)) is not None:
         if if_empty:
             click.echo("The database already has a school: the demo school was not loaded.")
+            accounts = {u.username: u for u in db.session.scalars(
+                select(User).where(User.username.in_(DEMO_ACCOUNTS), User.active.is_(True)))}
+            if len(accounts) == len(DEMO_ACCOUNTS):  # it is the demo school: remind of the logins
+                click.echo("")
+                _print_logins(accounts)
             return
         raise click.ClickException(
             "The database already has a school. seed-demo only fills an empty database "
@@ -745,7 +750,6 @@ def seed_demo_command(if_empty: bool, seed: int, today: date, allow_production: 
         )
     demo = build_demo_school(today, seed)
     db.session.commit()
-    password = current_app.config["DEMO_PASSWORD"]
     current = demo.current
     n_current = len(demo.enrolled[current.id])
     click.echo(f"Demo school loaded: {demo.school.name} (today {today:%d/%m/%Y}, seed {seed}).")
@@ -754,10 +758,16 @@ def seed_demo_command(if_empty: bool, seed: int, today: date, allow_production: 
                f"{len(demo.students)} students over both years; {len(demo.staff)} staff in "
                f"{len(demo.departments)} departments.")
     click.echo("")
+    _print_logins(demo.accounts)
+
+
+def _print_logins(accounts: dict[str, User]) -> None:
+    """The demo logins as a small table (username, roles, password, who)."""
+    password = current_app.config["DEMO_PASSWORD"]
     click.echo("Demo logins:")
     rows = [("username", "roles", "password", "who")]
     for username, (_roles, who) in DEMO_ACCOUNTS.items():
-        user = demo.accounts[username]
+        user = accounts[username]
         roles = ", ".join(r.value for r in ROLE_ORDER if r in user.roles)
         rows.append((username, roles, password, f"{user.full_name}, {who}"))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]

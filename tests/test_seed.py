@@ -286,6 +286,7 @@ def test_if_empty_loads_once_then_does_nothing(runner, db):
     again = runner.invoke(args=["seed-demo", "--if-empty", "--today", "23/11/2026"])
     assert again.exit_code == 0, again.output
     assert "not loaded" in again.output
+    assert "Demo logins" in again.output and "homeroom" in again.output  # `make run` reminds of them
     assert (db.session.scalar(select(func.count(Student.id))), db.session.scalar(select(func.count(User.id)))) == counts
     assert db.session.scalar(select(func.count(School.id))) == 1
 
