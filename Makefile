@@ -25,7 +25,7 @@ install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test translations
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d sponsor_app/translations
+	$(BIN)/pybabel compile -d sponsor_app/translations
 
 ## make run: install, migrate, load the demo school when the database is empty, serve on :5000
 run: install
