@@ -88,6 +88,7 @@ def app_languages() -> tuple[str, ...]:
 
 def register_blueprints(app: Flask) -> None:
     from .admin.routes import bp as admin_bp
+    from .assignments.routes import bp as assignments_bp
     from .auth.routes import bp as auth_bp
     from .imports.routes import bp as imports_bp
     from .main.routes import bp as main_bp
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(roster_bp, url_prefix="/roster")
     app.register_blueprint(imports_bp, url_prefix="/admin/import")
     app.register_blueprint(screening_bp, url_prefix="/screening")
+    app.register_blueprint(assignments_bp, url_prefix="/assignments")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .extensions import db
-from .models import ClassGroup, Enrollment, Role, SchoolYear, Screening, Student, User
+from .models import Assignment, ClassGroup, Department, Enrollment, Role, SchoolYear, Screening, Student, User
 
 ROSTER_READERS = (Role.ADMIN, Role.LEADER)
 
@@ -83,7 +83,24 @@ def visible_students(user: User, year: SchoolYear):
     if can_view_roster(user):
         return stmt
     # Relationship grants only; the union role itself grants no student records.
-    return stmt.where(ClassGroup.homeroom_teacher_id == user.id)
+    grants = (ClassGroup.homeroom_teacher_id == user.id) | Student.id.in_(mentee_ids(user, year))
+    if user.has_role(Role.DEPT_HEAD):
+        grants = grants | Student.id.in_(department_mentee_ids(user, year))
+    return stmt.where(grants)
+
+
+def mentee_ids(user: User, year: SchoolYear):
+    """Students the user mentors (or mentored) in `year`, main or supporting."""
+    return select(Assignment.student_id).where(Assignment.mentor_id == user.id,
+                                               Assignment.school_year_id == year.id)
+
+
+def department_mentee_ids(user: User, year: SchoolYear):
+    """Students mentored in `year` by members of the departments the user heads."""
+    members = select(User.id).join(Department, Department.id == User.department_id).where(
+        Department.head_id == user.id)
+    return select(Assignment.student_id).where(Assignment.mentor_id.in_(members),
+                                               Assignment.school_year_id == year.id)
 
 
 def can_view_class(user: User, class_group: ClassGroup) -> bool:
@@ -144,15 +161,27 @@ def visible_screenings(user: User, year: SchoolYear):
     homeroom_students = (select(Enrollment.student_id)
                          .join(ClassGroup, ClassGroup.id == Enrollment.class_group_id)
                          .where(Enrollment.school_year_id == year.id, ClassGroup.homeroom_teacher_id == user.id))
-    return stmt.where((Screening.proposed_by_id == user.id) | Screening.student_id.in_(homeroom_students))
+    return stmt.where((Screening.proposed_by_id == user.id) | Screening.student_id.in_(homeroom_students)
+                      | Screening.student_id.in_(active_mentee_ids(user, year)))
+
+
+def active_mentee_ids(user: User, year: SchoolYear):
+    return mentee_ids(user, year).where(Assignment.ended_on.is_(None))
+
+
+def is_mentor_of(user: User, student: Student, year: SchoolYear) -> bool:
+    stmt = active_mentee_ids(user, year).where(Assignment.student_id == student.id).limit(1)
+    return db.session.execute(stmt).first() is not None
 
 
 def can_view_screening(user: User, screening: Screening) -> bool:
+    """The homeroom teacher, the proposer, the assigned mentors (while assigned) and leadership."""
     if screening.school_id != user.school_id:
         return False
     if user.has_role(Role.LEADER) or screening.proposed_by_id == user.id:
         return True
-    return is_homeroom_of(user, screening.student, screening.school_year)
+    return (is_homeroom_of(user, screening.student, screening.school_year)
+            or is_mentor_of(user, screening.student, screening.school_year))
 
 
 def can_edit_screening(user: User, screening: Screening) -> bool:
@@ -169,6 +198,19 @@ def can_verify_screening(user: User, screening: Screening) -> bool:
 def can_decide_screening(user: User, screening: Screening) -> bool:
     """Approving for sponsorship (or "not needed") is leadership's decision."""
     return screening.school_id == user.school_id and user.has_role(Role.LEADER)
+
+
+def can_assign_mentors(user: User) -> bool:
+    """Assignment is decided by leadership (at the assignment meeting)."""
+    return user.has_role(Role.LEADER)
+
+
+def can_view_pledges(user: User) -> bool:
+    return user.has_role(Role.LEADER, Role.DEPT_HEAD)
+
+
+def can_view_coverage(user: User) -> bool:
+    return user.has_role(Role.LEADER, Role.DEPT_HEAD, Role.UNION)
 
 
 def can_manage_criteria(user: User) -> bool:
@@ -193,4 +235,7 @@ TEMPLATE_PREDICATES = {
     "can_verify_screening": can_verify_screening,
     "can_decide_screening": can_decide_screening,
     "can_manage_criteria": can_manage_criteria,
+    "can_assign_mentors": can_assign_mentors,
+    "can_view_pledges": can_view_pledges,
+    "can_view_coverage": can_view_coverage,
 }

@@ -229,3 +229,22 @@ def teacher_client(client_for):
 @pytest.fixture
 def homeroom_client(client_for):
     return client_for("homeroom")
+
+
+@pytest.fixture
+def mentoring(world):
+    """The world plus an approved student mentored by `teacher` (main) and `union` (support)."""
+    from sponsor_app.models import Assignment, Decision, MentorRole
+
+    world.mentee = f.make_student(world.other_class, "Ksor Hen", commune="Xã Ea Lang")
+    world.mentee_screening = f.make_screening(world.mentee, world.year, world.leader, poor_household=True)
+    world.mentee_screening.decision = Decision.APPROVED
+    world.main_assignment = Assignment(school_id=world.school.id, school_year_id=world.year.id,
+                                       student_id=world.mentee.id, mentor_id=world.teacher.id,
+                                       role=MentorRole.MAIN, started_on=world.year.assignment_deadline)
+    world.support_assignment = Assignment(school_id=world.school.id, school_year_id=world.year.id,
+                                          student_id=world.mentee.id, mentor_id=world.union.id,
+                                          role=MentorRole.SUPPORT, started_on=world.year.assignment_deadline)
+    _db.session.add_all([world.main_assignment, world.support_assignment])
+    _db.session.commit()
+    return world

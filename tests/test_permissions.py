@@ -159,11 +159,41 @@ MATRIX += [
      lambda w: {"risk_medium_min": "0"}),
 ]
 
+COUNT_READERS = expect(403, leader=200, depthead=200, union=200)
+MATRIX += [
+    ("assignments.pledge", "GET", lambda w: "/assignments/pledge", EVERYONE, None),
+    ("assignments.pledge", "POST", lambda w: "/assignments/pledge", EVERYONE, lambda w: {"capacity": "9"}),
+    ("assignments.pledges", "GET", lambda w: "/assignments/pledges", expect(403, leader=200, depthead=200), None),
+    ("assignments.board", "GET", lambda w: "/assignments/board", LEADER_ONLY, None),
+    ("assignments.student", "GET", lambda w: f"/assignments/students/{w.mentee.id}", LEADER_ONLY, None),
+    ("assignments.student", "GET", lambda w: f"/assignments/students/{w.other_school_student.id}",
+     expect(403, leader=404), None),
+    ("assignments.assign", "POST", lambda w: f"/assignments/students/{w.mentee.id}/assign", LEADER_ONLY,
+     BLANK_FORM),
+    ("assignments.reassign", "POST", lambda w: f"/assignments/{w.main_assignment.id}/reassign", LEADER_ONLY,
+     BLANK_FORM),
+    ("assignments.end", "POST", lambda w: f"/assignments/{w.support_assignment.id}/end", LEADER_ONLY,
+     BLANK_FORM),
+    ("assignments.seen", "POST", lambda w: f"/assignments/{w.main_assignment.id}/seen", expect(403, teacher=302),
+     None),
+    ("assignments.coverage", "GET", lambda w: "/assignments/coverage", COUNT_READERS, None),
+    ("assignments.official_list", "GET", lambda w: "/assignments/official-list", LEADER_ONLY, None),
+    ("assignments.official_list_xlsx", "GET", lambda w: "/assignments/official-list.xlsx", LEADER_ONLY, None),
+    ("assignments.plan_number", "POST", lambda w: "/assignments/plan-number", expect(403, leader=302),
+     lambda w: {"plan_number": "52/KH-THPT"}),
+    # mentors (teacher: main, union: support) and the head of the main mentor's department
+    ("roster.student_detail", "GET", lambda w: f"/roster/students/{w.mentee.id}",
+     expect(403, admin=200, leader=200, teacher=200, union=200, depthead=200), None),
+    ("screening.detail", "GET", lambda w: f"/screening/{w.mentee_screening.id}",
+     expect(403, leader=200, teacher=200, union=200), None),
+]
+
 # Endpoints deliberately outside the matrix.
 EXEMPT = {"static"}
 
 
-def test_every_route_has_a_row(app, world):
+def test_every_route_has_a_row(app, mentoring):
+    world = mentoring
     adapter = app.url_map.bind("localhost")
     covered = set()
     for endpoint, method, url, *_ in MATRIX:
@@ -182,7 +212,8 @@ def test_every_route_has_a_row(app, world):
 
 @pytest.mark.parametrize(("endpoint", "method", "url", "expected", "data"), MATRIX,
                          ids=[f"{m} {e} #{i}" for i, (e, m, *_rest) in enumerate(MATRIX)])
-def test_permission_matrix(app, world, client_for, endpoint, method, url, expected, data):
+def test_permission_matrix(app, mentoring, client_for, endpoint, method, url, expected, data):
+    world = mentoring
     for role in ROLES:
         client = app.test_client() if role == "anon" else client_for(role)
         target = url(world)

@@ -235,7 +235,7 @@ def test_capacity_warning(leader_client, world, db):
         make_screening(student, world.year, world.leader).decision = Decision.APPROVED
     db.session.commit()
     page = leader_client.get("/screening/list").get_data(as_text=True)
-    assert "thiếu" in page and "còn có thể nhận" in page
+    assert "thiếu" in page and "chỉ còn nhận được" in page
 
 
 # --- privacy ------------------------------------------------------------------------------

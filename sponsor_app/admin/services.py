@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import audit
+from ..assignments.services import REASON_STUDENT_LEFT, end_student_assignments
 from ..exceptions import RuleError
 from ..extensions import db
 from ..models import (
@@ -21,6 +22,7 @@ from ..models import (
     User,
 )
 from ..text import fold, grade_from_class_name, split_full_name
+from ..timeutil import local_today
 
 TEMP_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105 — an alphabet; no look-alikes l/1, o/0
 
@@ -227,12 +229,22 @@ def save_student(student: Student | None, year: SchoolYear, class_group: ClassGr
         setattr(student, key, data.get(key) or None)
     student.set_name(data.get("family_name") or "", data.get("middle_name") or "", data["given_name"])
     status = StudentStatus(data.get("status") or StudentStatus.ENROLLED)
-    student.status = status
-    student.status_date = data.get("status_date") if status != StudentStatus.ENROLLED else None
+    change_status(student, status, data.get("status_date"))
     db.session.flush()
     enroll(student, year, class_group)
     audit.record("student_saved", student, code=student.code, status=status.value)
     return student
+
+
+def change_status(student: Student, status: StudentStatus, on: date | None, *, by: User | None = None) -> None:
+    """Set the student's status; a student who leaves (or graduates) ends every active mentoring."""
+    if status == StudentStatus.ENROLLED:
+        student.status, student.status_date = status, None
+        return
+    changed = student.status != status
+    student.status, student.status_date = status, on or student.status_date or local_today()
+    if changed and student.id is not None:
+        end_student_assignments(student, REASON_STUDENT_LEFT, by=by)
 
 
 def enroll(student: Student, year: SchoolYear, class_group: ClassGroup) -> Enrollment:

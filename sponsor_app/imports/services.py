@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from .. import audit
-from ..admin.services import enroll, suggest_username
+from ..admin.services import change_status, enroll, suggest_username
 from ..extensions import db
 from ..models import (
     ClassGroup,
@@ -610,11 +610,8 @@ def _update_student(student: Student, values: dict) -> None:
     if "date_of_birth" in values:
         student.date_of_birth = values["date_of_birth"]
     student.set_name(values["family_name"], values["middle_name"], values["given_name"])
-    if "status" in values:
-        status = values["status"]
-        if status != student.status:
-            student.status = status
-            student.status_date = None
+    if "status" in values and values["status"] != student.status:
+        change_status(student, values["status"], None)
 
 
 # --- staff --------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
+from ..assignments import services as assignment_services
 from ..context import selected_year
 from ..extensions import db
 from ..models import Role, SchoolYear
@@ -50,7 +51,11 @@ def home(role: str):
         ctx["staff_by_department"] = services.staff_by_department(user.school_id)
     if role == Role.DEPT_HEAD:
         ctx["departments"] = services.department_members(user)
+    if role == Role.TEACHER and year is not None:
+        ctx["mentees"] = assignment_services.mentor_home(user, year)
+        ctx["pledge"] = assignment_services.pledge_of(user, year)
     if role in (Role.LEADER, Role.DEPT_HEAD, Role.UNION) and year is not None:
+        ctx["coverage"] = assignment_services.coverage(user.school_id, year)
         ctx["screening_counts"] = screening_services.year_counts(user.school_id, year)
         ctx["capacity"] = screening_services.capacity(user.school_id, year)
     return render_template(f"main/home_{role.value}.html", **ctx)

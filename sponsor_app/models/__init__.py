@@ -1,5 +1,6 @@
 """All models, imported from one place (views, services and Alembic use this)."""
 
+from .assignment import Assignment, ClassTeacher, MentorRole, Pledge
 from .audit import AuditLog
 from .school import ClassGroup, Department, School, SchoolYear
 from .screening import (
@@ -20,6 +21,10 @@ from .user import ROLE_ORDER, Role, User, UserRole
 
 __all__ = [
     "CIRCUMSTANCE_FLAGS",
+    "Assignment",
+    "ClassTeacher",
+    "MentorRole",
+    "Pledge",
     "ROLE_ORDER",
     "ContactChannel",
     "ContactMethod",

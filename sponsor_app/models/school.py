@@ -48,6 +48,8 @@ class SchoolYear(TimestampMixin, db.Model):
     # Risk-score thresholds of the screening (edited with the criteria).
     risk_medium_min: Mapped[int] = mapped_column(default=3, server_default="3")
     risk_high_min: Mapped[int] = mapped_column(default=6, server_default="6")
+    # "(Kèm theo kế hoạch số: …)" on the official assignment list; editable by leadership.
+    plan_number: Mapped[str | None] = mapped_column(String(60))
     report1_deadline: Mapped[date]
     report2_deadline: Mapped[date]
     is_current: Mapped[bool] = mapped_column(default=False)

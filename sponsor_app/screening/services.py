@@ -7,6 +7,8 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import audit
+from ..assignments import services as assignment_services
+from ..assignments.services import REASON_NOT_AT_RISK, end_student_assignments
 from ..exceptions import RuleError
 from ..extensions import db
 from ..models import (
@@ -17,14 +19,12 @@ from ..models import (
     Enrollment,
     RiskCriterion,
     RiskLevel,
-    Role,
     SchoolYear,
     Screening,
     ScreeningContact,
     Student,
     StudentStatus,
     User,
-    UserRole,
 )
 from ..text import fold
 from ..timeutil import local_today, utcnow
@@ -211,6 +211,8 @@ def decide(screening: Screening, decision: Decision, reason: str | None, *, by: 
     screening.decision, screening.decision_reason = decision, reason
     screening.decided_by_id, screening.decided_at = by.id, utcnow()
     audit.record("screening_decided", screening, decision=decision.value)
+    if decision == Decision.NOT_NEEDED:
+        end_student_assignments(screening.student, REASON_NOT_AT_RISK, by=by, year=screening.school_year)
 
 
 # --- lists and counts ---------------------------------------------------------------------
@@ -317,8 +319,8 @@ def year_counts(school_id: int, year: SchoolYear) -> Counts:
 
 @dataclass
 class Capacity:
-    approved: int
-    available_staff: int
+    approved: int  # approved for sponsorship and still without a main mentor
+    available_staff: int  # places staff can still take (pledged capacity minus current load)
 
     @property
     def short(self) -> int:
@@ -326,18 +328,21 @@ class Capacity:
 
 
 def capacity(school_id: int, year: SchoolYear) -> Capacity:
-    """Approved at-risk students against the staff who can still take a mentee.
+    """Students still waiting for a main mentor against the places staff can still take.
 
-    Until pledges and assignments exist every active staff member counts as able to take one.
+    Places come from the pledges (capacity minus mentees already held). Before anyone has
+    pledged, every staff member without a mentee counts as one place.
     """
-    approved = db.session.scalar(select(func.count()).select_from(Screening).where(
-        Screening.school_id == school_id, Screening.school_year_id == year.id,
-        Screening.decision == Decision.APPROVED))
-    staff = db.session.scalar(select(func.count(func.distinct(User.id))).select_from(User)
-                              .join(UserRole, UserRole.user_id == User.id)
-                              .where(User.school_id == school_id, User.active.is_(True),
-                                     UserRole.role == Role.TEACHER))
-    return Capacity(approved=approved, available_staff=staff)
+    waiting = db.session.scalar(
+        select(func.count()).select_from(
+            assignment_services.approved_students(school_id, year)
+            .where(Student.id.not_in(assignment_services.active_main_subquery(year))).subquery()))
+    loads = assignment_services.staff_loads(school_id, year)
+    if any(lo.pledge for lo in loads):
+        places = sum(max(0, lo.capacity - lo.main) for lo in loads)
+    else:
+        places = sum(1 for lo in loads if lo.main == 0)
+    return Capacity(approved=waiting, available_staff=places)
 
 
 def class_board(class_group: ClassGroup) -> list[tuple[Student, Screening | None]]:

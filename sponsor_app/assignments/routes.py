@@ -1,0 +1,282 @@
+"""Pledges, the assignment board, assigning and reassigning mentors, coverage, the official list."""
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms.fields.choices import SelectChoice
+
+from .. import audit
+from ..context import selected_year
+from ..exceptions import RuleError
+from ..extensions import db
+from ..forms import version_conflict
+from ..models import (
+    Assignment,
+    ClassGroup,
+    Department,
+    MentorRole,
+    Role,
+    SchoolYear,
+    Screening,
+    Student,
+    User,
+)
+from ..permissions import can_view_coverage, can_view_pledges, get_in_school_or_404, role_required
+from ..roster.services import enrollment_in
+from ..timeutil import local_today
+from ..xlsx import XLSX_MIMETYPE
+from . import services
+from .forms import AssignForm, EndForm, PlanNumberForm, PledgeForm, ReassignForm
+
+bp = Blueprint("assignments", __name__)
+
+
+class NoSchoolYear(Exception):
+    pass
+
+
+def _year() -> SchoolYear:
+    year = selected_year()
+    if year is None:
+        raise NoSchoolYear
+    return year
+
+
+@bp.errorhandler(NoSchoolYear)
+def _no_year(_err):
+    flash(_("Trường chưa có năm học nào; quản trị viên cần tạo năm học trước."), "warning")
+    return redirect(url_for("main.index"))
+
+
+# --- pledges ----------------------------------------------------------------------------
+
+@bp.route("/pledge", methods=["GET", "POST"])
+@role_required(Role.TEACHER)
+def pledge():
+    year = _year()
+    existing = services.pledge_of(current_user, year)
+    form = PledgeForm(obj=existing)
+    classes = db.session.scalars(select(ClassGroup).where(ClassGroup.school_year_id == year.id)
+                                 .order_by(ClassGroup.grade, ClassGroup.name)).all()
+    form.preferred_grade.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(g), str(g)) for g in sorted({c.grade for c in classes})]
+    form.preferred_class_id.choices = [SelectChoice("", "—")] + [SelectChoice(str(c.id), c.name) for c in classes]
+    if request.method == "GET" and existing is not None:
+        form.willing.data = "1" if existing.willing else "0"
+        form.version.data = existing.version
+    if form.validate_on_submit() and not (existing and version_conflict(form, existing)):
+        if form.preferred_class_id.data and form.preferred_class_id.data not in {c.id for c in classes}:
+            abort(400)
+        services.save_pledge(current_user, year, form.pledge_data())
+        try:
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            form.form_errors.append(_("Đăng ký vừa được sửa ở nơi khác. Hãy mở lại trang."))
+        else:
+            flash(_("Đã lưu đăng ký nhận đỡ đầu."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("assignments/pledge.html", form=form, year=year, pledge=existing)
+
+
+@bp.get("/pledges")
+@login_required
+def pledges():
+    if not can_view_pledges(current_user):
+        abort(403)
+    year = _year()
+    department_ids = None
+    if not current_user.has_role(Role.LEADER):  # a department head sees the departments they head
+        department_ids = list(db.session.scalars(select(Department.id).where(Department.head_id == current_user.id)))
+    loads = services.staff_loads(current_user.school_id, year, department_ids)
+    return render_template("assignments/pledges.html", year=year, groups=services.pledges_by_department(loads),
+                           loads=loads)
+
+
+# --- the assignment board ---------------------------------------------------------------
+
+@bp.get("/board")
+@role_required(Role.LEADER)
+def board():
+    year = _year()
+    students = services.unassigned_students(current_user.school_id, year)
+    loads = services.staff_loads(current_user.school_id, year)
+    teachers = services.teachers_by_class({c.id for _s, _sc, c in students})
+    coverage = services.department_coverage(loads)
+    suggestions = {s.id: services.suggest_mentors(s, c, loads, teachers.get(c.id, {}), coverage, limit=3)
+                   for s, _sc, c in students}
+    return render_template("assignments/board.html", year=year, students=students, loads=loads,
+                           suggestions=suggestions, assign_form=AssignForm(),
+                           over=[lo for lo in loads if lo.over_capacity],
+                           idle=[lo for lo in loads if lo.pledged_without_mentee],
+                           summary=services.coverage(current_user.school_id, year))
+
+
+def _staff_choices(loads) -> list[SelectChoice]:
+    return [SelectChoice("", "—")] + [
+        SelectChoice(str(lo.user.id), f"{lo.user.full_name} ({lo.main}/{lo.capacity})") for lo in loads
+        if not (lo.pledge and not lo.pledge.willing)]
+
+
+def _student_page(student: Student, year: SchoolYear, *, assign_form=None, reassign_form=None, end_form=None,
+                  status=200):
+    enrollment = enrollment_in(student, year)
+    screening = db.session.scalar(select(Screening).where(Screening.student_id == student.id,
+                                                          Screening.school_year_id == year.id))
+    history = db.session.scalars(
+        select(Assignment).where(Assignment.student_id == student.id, Assignment.school_year_id == year.id)
+        .options(selectinload(Assignment.mentor), selectinload(Assignment.assigned_by),
+                 selectinload(Assignment.ended_by))
+        .order_by(Assignment.started_on, Assignment.id)).all()
+    loads = services.staff_loads(current_user.school_id, year)
+    suggestions = []
+    if enrollment is not None:
+        teachers = services.teachers_by_class([enrollment.class_group_id]).get(enrollment.class_group_id, {})
+        suggestions = services.suggest_mentors(student, enrollment.class_group, loads, teachers,
+                                               services.department_coverage(loads))
+    choices = _staff_choices(loads)
+    assign_form = assign_form or AssignForm()
+    reassign_form = reassign_form or ReassignForm()
+    assign_form.mentor_id.choices = choices
+    reassign_form.mentor_id.choices = choices
+    return render_template("assignments/student.html", student=student, year=year, enrollment=enrollment,
+                           screening=screening, history=history, suggestions=suggestions,
+                           assign_form=assign_form, reassign_form=reassign_form, end_form=end_form or EndForm(),
+                           active=[a for a in history if a.active]), status
+
+
+@bp.get("/students/<int:student_id>")
+@role_required(Role.LEADER)
+def student(student_id: int):
+    student = get_in_school_or_404(Student, student_id)
+    return _student_page(student, _year())
+
+
+@bp.post("/students/<int:student_id>/assign")
+@role_required(Role.LEADER)
+def assign(student_id: int):
+    student = get_in_school_or_404(Student, student_id)
+    year = _year()
+    form = AssignForm()
+    if form.validate_on_submit():
+        mentor = get_in_school_or_404(User, form.mentor_id.data)
+        try:
+            services.assign(student, year, mentor, MentorRole(form.role.data), by=current_user)
+        except RuleError as err:
+            form.mentor_id.errors.append(str(err))
+        else:
+            db.session.commit()
+            flash(_("Đã phân công %(m)s đỡ đầu em %(s)s.", m=mentor.full_name, s=student.full_name), "success")
+            if request.form.get("next") == "board":
+                return redirect(url_for("assignments.board"))
+            return redirect(url_for("assignments.student", student_id=student.id))
+    return _student_page(student, year, assign_form=form)
+
+
+def _assignment_or_404(assignment_id: int) -> Assignment:
+    return get_in_school_or_404(Assignment, assignment_id)
+
+
+@bp.post("/<int:assignment_id>/reassign")
+@role_required(Role.LEADER)
+def reassign(assignment_id: int):
+    assignment = _assignment_or_404(assignment_id)
+    form = ReassignForm()
+    if form.validate_on_submit():
+        mentor = get_in_school_or_404(User, form.mentor_id.data)
+        try:
+            services.reassign_main(assignment, mentor, form.reason.data, by=current_user)
+        except RuleError as err:
+            db.session.rollback()
+            form.reason.errors.append(str(err))
+        else:
+            db.session.commit()
+            flash(_("Đã thay GV đỡ đầu chính."), "success")
+            return redirect(url_for("assignments.student", student_id=assignment.student_id))
+    return _student_page(assignment.student, assignment.school_year, reassign_form=form)
+
+
+@bp.post("/<int:assignment_id>/end")
+@role_required(Role.LEADER)
+def end(assignment_id: int):
+    assignment = _assignment_or_404(assignment_id)
+    form = EndForm()
+    if form.validate_on_submit():
+        try:
+            services.end_assignment(assignment, form.reason.data, by=current_user)
+        except RuleError as err:
+            form.reason.errors.append(str(err))
+        else:
+            db.session.commit()
+            flash(_("Đã kết thúc phân công."), "success")
+            return redirect(url_for("assignments.student", student_id=assignment.student_id))
+    return _student_page(assignment.student, assignment.school_year, end_form=form)
+
+
+@bp.post("/<int:assignment_id>/seen")
+@login_required
+def seen(assignment_id: int):
+    assignment = _assignment_or_404(assignment_id)
+    if assignment.mentor_id != current_user.id:
+        abort(403)
+    services.mark_seen(assignment)
+    db.session.commit()
+    return redirect(url_for("main.index"))
+
+
+# --- coverage and the official list -------------------------------------------------------
+
+@bp.get("/coverage")
+@login_required
+def coverage():
+    if not can_view_coverage(current_user):
+        abort(403)
+    year = _year()
+    return render_template("assignments/coverage.html", year=year,
+                           summary=services.coverage(current_user.school_id, year))
+
+
+@bp.get("/official-list")
+@role_required(Role.LEADER)
+def official_list():
+    from .official_list import official_rows
+
+    year = _year()
+    form = PlanNumberForm(plan_number=year.plan_number)
+    return render_template("assignments/official_list.html", school=current_user.school, year=year,
+                           rows=official_rows(current_user.school_id, year), today=local_today(),
+                           plan_form=form, can_edit_plan=True)
+
+
+@bp.get("/official-list.xlsx")
+@role_required(Role.LEADER)
+def official_list_xlsx():
+    from .official_list import build_official_xlsx, official_filename, official_rows
+
+    year = _year()
+    rows = official_rows(current_user.school_id, year)
+    data = build_official_xlsx(current_user.school, year, rows)
+    audit.record("export_assignment_list", year, rows=len(rows))
+    db.session.commit()
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=official_filename(year))
+
+
+@bp.post("/plan-number")
+@role_required(Role.LEADER)
+def plan_number():
+    year = _year()
+    form = PlanNumberForm()
+    if form.validate_on_submit():
+        year.plan_number = form.plan_number.data or None
+        audit.record("plan_number_saved", year, plan_number=year.plan_number)
+        db.session.commit()
+        flash(_("Đã lưu số kế hoạch."), "success")
+    else:
+        flash(" ".join(form.plan_number.errors) or _("Số kế hoạch không hợp lệ."), "danger")
+    return redirect(url_for("assignments.official_list"))
