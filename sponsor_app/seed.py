@@ -42,14 +42,19 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from .admin.services import default_calendar, save_year, suggest_username
+from .assignments import services as assignment_services
 from .audit import record as audit_record
 from .extensions import db
 from .models import (
     ROLE_ORDER,
+    Assignment,
     ClassGroup,
+    ClassTeacher,
     Decision,
     Department,
     Enrollment,
+    MentorRole,
+    Pledge,
     RiskLevel,
     Role,
     School,
@@ -669,6 +674,104 @@ def add_screenings(demo: Demo, rng: random.Random) -> None:
         _decide(demo, rng, [s for s in early if s.proposed_on <= demo.today - timedelta(days=7)], demo.today)
 
 
+# --- who teaches which class, pledges and assignments ----------------------------------------
+
+def add_class_teachers(demo: Demo, rng: random.Random) -> None:
+    """Each class gets its subject teachers (for the mentor suggestions): one per subject."""
+    by_subject: dict[str, list[User]] = {}
+    for user in demo.staff:
+        if user.subject:
+            by_subject.setdefault(user.subject, []).append(user)
+    for year in demo.years:
+        for class_group in demo.classes[year.id].values():
+            for subject, teachers in by_subject.items():
+                teacher = teachers[(class_group.grade * 7 + int(class_group.name[-1])) % len(teachers)]
+                db.session.add(ClassTeacher(class_group_id=class_group.id, user_id=teacher.id, subject=subject))
+    db.session.flush()
+
+
+NOT_PLEDGED = ("teacher",)  # demo accounts that leave the pledge open, so the journeys can make one
+
+
+def add_pledges(demo: Demo, rng: random.Random) -> None:
+    """Most staff pledge in the two weeks before the deadline; a few decline, some forget."""
+    for year in demo.years:
+        for user in demo.staff:
+            if year is demo.current and user.username in NOT_PLEDGED:
+                continue
+            if user.username not in DEMO_ACCOUNTS and rng.random() < 0.12:
+                continue  # has not pledged (the leader sees who)
+            day = demo.random_date(rng, year.pledge_deadline - timedelta(days=14), year.pledge_deadline)
+            if day is None:
+                continue
+            willing = user.username in DEMO_ACCOUNTS or rng.random() < 0.9
+            db.session.add(Pledge(
+                school_id=demo.school.id, school_year_id=year.id, user_id=user.id, willing=willing,
+                capacity=(2 if rng.random() < 0.15 else 1) if willing else 0, pledged_on=day,
+                preferred_grade=rng.choice((None, None, 10, 11, 12)) if willing else None,
+                help_subject=user.subject if willing and user.subject and rng.random() < 0.5 else None,
+                help_home_visits=willing and rng.random() < 0.4, help_material=willing and rng.random() < 0.3))
+    db.session.flush()
+
+
+def _assign_year(demo: Demo, rng: random.Random, year: SchoolYear, by: date, share: float) -> None:
+    """Main mentors for about `share` of the approved students (homeroom teacher first when they
+    pledged), a supporting mentor for some, all dated by `by` (clipped to today)."""
+    leader = demo.accounts["leader"]
+    pledges = {p.user_id: p for p in db.session.scalars(select(Pledge).where(Pledge.school_year_id == year.id))}
+    load: dict[int, int] = {}
+    staff = [u for u in demo.staff if pledges.get(u.id) and pledges[u.id].willing]
+    approved = [s for s in db.session.scalars(select(Screening).where(
+        Screening.school_year_id == year.id, Screening.decision == Decision.APPROVED)) if s.decided_at]
+    for screening in sorted(approved, key=lambda s: s.id):
+        if rng.random() > share:
+            continue
+        start = screening.decided_at.astimezone(SCHOOL_TZ).date()
+        day = demo.random_date(rng, start, max(by, start))
+        if day is None:
+            continue
+        enrollment = next(c for s, c in demo.enrolled[year.id] if s.id == screening.student_id)
+        homeroom = enrollment.homeroom_teacher
+        free = [u for u in staff if load.get(u.id, 0) < pledges[u.id].capacity]
+        if not free:
+            break
+        main = homeroom if homeroom in free and rng.random() < 0.4 else rng.choice(free)
+        load[main.id] = load.get(main.id, 0) + 1
+        db.session.add(Assignment(school_id=demo.school.id, school_year_id=year.id,
+                                  student_id=screening.student_id, mentor_id=main.id, role=MentorRole.MAIN,
+                                  started_on=day, assigned_by_id=leader.id,
+                                  seen_by_mentor_at=datetime(day.year, day.month, day.day, 17, tzinfo=SCHOOL_TZ)))
+        if rng.random() < 0.25:
+            helper = rng.choice([u for u in staff if u.id != main.id])
+            db.session.add(Assignment(school_id=demo.school.id, school_year_id=year.id,
+                                      student_id=screening.student_id, mentor_id=helper.id,
+                                      role=MentorRole.SUPPORT, started_on=day, assigned_by_id=leader.id,
+                                      seen_by_mentor_at=datetime(day.year, day.month, day.day, 17,
+                                                                 tzinfo=SCHOOL_TZ)))
+    db.session.flush()
+
+
+def _end_for_leavers(demo: Demo, year: SchoolYear) -> None:
+    """Mentoring ends on the day a mentee left (dropped out or transferred)."""
+    leaving = {s.id: s for s, _ in demo.enrolled[year.id]
+               if s.status in (StudentStatus.DROPPED_OUT, StudentStatus.TRANSFERRED)}
+    for assignment in db.session.scalars(select(Assignment).where(
+            Assignment.school_year_id == year.id, Assignment.student_id.in_(leaving))):
+        left_on = leaving[assignment.student_id].status_date
+        if left_on and left_on >= assignment.started_on:
+            assignment.ended_on, assignment.end_reason = left_on, assignment_services.REASON_STUDENT_LEFT
+
+
+def add_assignments(demo: Demo, rng: random.Random) -> None:
+    """Last year: nearly every approved student got a main mentor by the deadline (some with a
+    supporting one); this year so far: some of the early approvals, the rest await the board."""
+    _assign_year(demo, rng, demo.previous, demo.previous.assignment_deadline, 0.93)
+    _end_for_leavers(demo, demo.previous)
+    _assign_year(demo, rng, demo.current, demo.today, 0.5)
+    _end_for_leavers(demo, demo.current)
+    db.session.flush()
+
+
 def record_seeding(demo: Demo, rng: random.Random) -> None:
     db.session.flush()
     audit_record("demo_seeded", demo.school, school_id=demo.school.id, seed=demo.seed,
@@ -690,7 +793,10 @@ STEPS: list[Step] = [
     add_current_intake,
     add_current_year_leavers,
     add_graduates,
+    add_class_teachers,
+    add_pledges,
     add_screenings,
+    add_assignments,
 ]
 
 

@@ -347,3 +347,25 @@ def test_production_refuses_the_demo_unless_asked(db_url, tmp_path):
         allowed = app.test_cli_runner().invoke(args=["seed-demo", "--today", "23/11/2026", "--allow-production"])
         assert allowed.exit_code == 0, allowed.output
         _db.engine.dispose()
+
+
+def test_pledges_and_assignments(seeded):
+    from sponsor_app.assignments.services import coverage
+    from sponsor_app.models import Assignment, ClassTeacher, MentorRole, Pledge
+
+    previous, current = _years()
+    last = coverage(previous.school_id, previous)
+    assert last.approved and 0.8 * last.approved <= last.with_main < last.approved  # most, not all
+    assert last.pledged < last.staff  # some staff have not pledged
+    supports = _db.session.scalar(select(func.count(Assignment.id)).where(
+        Assignment.school_year_id == previous.id, Assignment.role == MentorRole.SUPPORT))
+    assert supports > 0
+    now = coverage(current.school_id, current)
+    assert 0 < now.with_main < now.approved  # some of this year's early approvals wait for the board
+    teacher = _db.session.scalar(select(User).where(User.username == "teacher"))
+    assert _db.session.scalar(select(Pledge).where(Pledge.user_id == teacher.id,
+                                                   Pledge.school_year_id == current.id)) is None
+    dates = [_db.session.scalar(select(func.max(column)))
+             for column in (Assignment.started_on, Assignment.ended_on, Pledge.pledged_on)]
+    assert all(d is None or d <= TODAY for d in dates)
+    assert _db.session.scalar(select(func.count(ClassTeacher.id))) >= 15 * 2 * 5
