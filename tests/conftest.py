@@ -31,26 +31,33 @@ def pytest_addoption(parser):
 
 @pytest.fixture(scope="session")
 def db_url(request, tmp_path_factory):
-    """The database URL of this run; PostgreSQL databases are created when missing."""
+    """The database URL of this run.
+
+    On PostgreSQL each run gets its own database (the given name plus the process id), created
+    here and dropped at the end, so two runs on one server (a developer and CI) never meet.
+    """
     url = request.config.getoption("--db-url")
     if not url:
         template = tmp_path_factory.mktemp("db") / "template.sqlite"
-        return f"sqlite:///{template}"
+        yield f"sqlite:///{template}"
+        return
     parsed = make_url(url)
+    parsed = parsed.set(database=f"{parsed.database}_{os.getpid()}")
     admin_engine = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin_engine.connect() as conn:
-            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database})
-            if not exists:
-                conn.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
     except sa.exc.OperationalError as err:
+        admin_engine.dispose()
         message = f"PostgreSQL is not reachable at {parsed.render_as_string(hide_password=True)}: {err}"
         if IN_CI:
             pytest.exit(message, returncode=1)
         pytest.exit(message + "\n(not CI: the PostgreSQL run is skipped)", returncode=0)
-    finally:
-        admin_engine.dispose()
-    return url
+    yield parsed.render_as_string(hide_password=False)
+    with admin_engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+    admin_engine.dispose()
 
 
 class IsolatedClient(FlaskClient):

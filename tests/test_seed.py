@@ -55,9 +55,9 @@ def demo_app(db_url, tmp_path_factory):
         _db.session.remove()
     yield app
     with app.app_context():
-        if not url.startswith("sqlite"):
-            _db.drop_all()
         _db.engine.dispose()
+    if not url.startswith("sqlite"):
+        _drop_postgres_database(url)
 
 
 def _own_postgres_database(db_url: str, suffix: str) -> str:
@@ -69,6 +69,14 @@ def _own_postgres_database(db_url: str, suffix: str) -> str:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+    admin.dispose()
 
 
 @pytest.fixture
