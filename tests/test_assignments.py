@@ -89,18 +89,18 @@ def test_board_lists_unassigned_students_with_suggestions_and_warnings(leader_cl
 def test_leader_assigns_main_and_support_then_reassigns_with_history(leader_client, world, db):
     _approve(world.own_screening, db)
     url = f"/assignments/students/{world.own_student.id}/assign"
-    assert leader_client.post(url, data={"mentor_id": world.teacher.id, "role": "main"}).status_code == 302
-    assert leader_client.post(url, data={"mentor_id": world.union.id, "role": "support"}).status_code == 302
-    twice = leader_client.post(url, data={"mentor_id": world.homeroom.id, "role": "main"}).get_data(as_text=True)
+    assert leader_client.post(url, data={"assign-mentor_id": world.teacher.id, "assign-role": "main"}).status_code == 302
+    assert leader_client.post(url, data={"assign-mentor_id": world.union.id, "assign-role": "support"}).status_code == 302
+    twice = leader_client.post(url, data={"assign-mentor_id": world.homeroom.id, "assign-role": "main"}).get_data(as_text=True)
     assert "đã có GV đỡ đầu chính" in twice
-    same = leader_client.post(url, data={"mentor_id": world.union.id, "role": "support"}).get_data(as_text=True)
+    same = leader_client.post(url, data={"assign-mentor_id": world.union.id, "assign-role": "support"}).get_data(as_text=True)
     assert "đã đỡ đầu học sinh này" in same
     main = db.session.query(Assignment).filter_by(student_id=world.own_student.id, role=MentorRole.MAIN).one()
 
-    no_reason = leader_client.post(f"/assignments/{main.id}/reassign", data={"mentor_id": world.homeroom.id})
+    no_reason = leader_client.post(f"/assignments/{main.id}/reassign", data={"reassign-mentor_id": world.homeroom.id})
     assert "Cần ghi lý do" in no_reason.get_data(as_text=True)
     leader_client.post(f"/assignments/{main.id}/reassign",
-                       data={"mentor_id": world.union.id, "reason": "Thầy Khang chuyển công tác"})
+                       data={"reassign-mentor_id": world.union.id, "reassign-reason": "Thầy Khang chuyển công tác"})
     db.session.expire_all()
     rows = db.session.query(Assignment).filter_by(student_id=world.own_student.id).order_by(Assignment.id).all()
     assert [(r.mentor_id, r.role.value, r.ended_on is None) for r in rows] == [
@@ -113,15 +113,16 @@ def test_leader_assigns_main_and_support_then_reassigns_with_history(leader_clie
 
 def test_unapproved_students_cannot_be_assigned(leader_client, world, db):
     page = leader_client.post(f"/assignments/students/{world.own_student.id}/assign",
-                              data={"mentor_id": world.teacher.id, "role": "main"}).get_data(as_text=True)
+                              data={"assign-mentor_id": world.teacher.id, "assign-role": "main"}).get_data(as_text=True)
     assert "chưa được duyệt đỡ đầu" in page
     assert db.session.query(Assignment).count() == 0
 
 
 def test_ending_needs_a_reason(leader_client, mentoring, db):
+    prefix = f"end-{mentoring.support_assignment.id}"
     url = f"/assignments/{mentoring.support_assignment.id}/end"
-    assert "Cần ghi lý do" in leader_client.post(url, data={"reason": ""}).get_data(as_text=True)
-    assert leader_client.post(url, data={"reason": "Không còn cần hỗ trợ"}).status_code == 302
+    assert "Cần ghi lý do" in leader_client.post(url, data={f"{prefix}-reason": ""}).get_data(as_text=True)
+    assert leader_client.post(url, data={f"{prefix}-reason": "Không còn cần hỗ trợ"}).status_code == 302
     db.session.refresh(mentoring.support_assignment)
     assert mentoring.support_assignment.ended_on is not None
 
@@ -157,7 +158,8 @@ def test_mentor_sees_the_new_mentee_with_a_notice(teacher_client, mentoring, db)
 
 
 def test_mentors_lose_the_screening_when_the_assignment_ends(teacher_client, leader_client, mentoring):
-    leader_client.post(f"/assignments/{mentoring.main_assignment.id}/end", data={"reason": "Đổi người"})
+    main_id = mentoring.main_assignment.id
+    leader_client.post(f"/assignments/{main_id}/end", data={f"end-{main_id}-reason": "Đổi người"})
     assert teacher_client.get(f"/screening/{mentoring.mentee_screening.id}").status_code == 403
 
 
@@ -186,7 +188,7 @@ def test_over_capacity_is_warned(leader_client, mentoring, db):
     _pledge(mentoring.teacher, mentoring.year, db, capacity=1)
     other = _approve(make_screening(make_student(mentoring.other_class), mentoring.year, mentoring.leader), db)
     leader_client.post(f"/assignments/students/{other.student_id}/assign",
-                       data={"mentor_id": mentoring.teacher.id, "role": "main"})
+                       data={"assign-mentor_id": mentoring.teacher.id, "assign-role": "main"})
     page = leader_client.get("/assignments/board").get_data(as_text=True)
     assert "Vượt số đăng ký" in page and "Y Khang (2/1)" in page
 

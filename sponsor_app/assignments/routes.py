@@ -140,14 +140,19 @@ def _student_page(student: Student, year: SchoolYear, *, assign_form=None, reass
         suggestions = services.suggest_mentors(student, enrollment.class_group, loads, teachers,
                                                services.department_coverage(loads))
     choices = _staff_choices(loads)
-    assign_form = assign_form or AssignForm()
-    reassign_form = reassign_form or ReassignForm()
+    assign_form = assign_form or AssignForm(formdata=None, prefix="assign")
+    reassign_form = reassign_form or ReassignForm(formdata=None, prefix="reassign")
     assign_form.mentor_id.choices = choices
     reassign_form.mentor_id.choices = choices
+    active = [a for a in history if a.active]
+    # One end form per active assignment (distinct field ids); the one posted keeps its errors.
+    end_forms = {a.id: EndForm(formdata=None, prefix=f"end-{a.id}") for a in active}
+    if end_form is not None:
+        end_forms[int(end_form._prefix.split("-")[1])] = end_form
     return render_template("assignments/student.html", student=student, year=year, enrollment=enrollment,
                            screening=screening, history=history, suggestions=suggestions,
-                           assign_form=assign_form, reassign_form=reassign_form, end_form=end_form or EndForm(),
-                           active=[a for a in history if a.active]), status
+                           assign_form=assign_form, reassign_form=reassign_form, end_forms=end_forms,
+                           active=active), status
 
 
 @bp.get("/students/<int:student_id>")
@@ -162,7 +167,7 @@ def student(student_id: int):
 def assign(student_id: int):
     student = get_in_school_or_404(Student, student_id)
     year = _year()
-    form = AssignForm()
+    form = AssignForm(prefix="assign")
     if form.validate_on_submit():
         mentor = get_in_school_or_404(User, form.mentor_id.data)
         try:
@@ -186,7 +191,7 @@ def _assignment_or_404(assignment_id: int) -> Assignment:
 @role_required(Role.LEADER)
 def reassign(assignment_id: int):
     assignment = _assignment_or_404(assignment_id)
-    form = ReassignForm()
+    form = ReassignForm(prefix="reassign")
     if form.validate_on_submit():
         mentor = get_in_school_or_404(User, form.mentor_id.data)
         try:
@@ -205,7 +210,7 @@ def reassign(assignment_id: int):
 @role_required(Role.LEADER)
 def end(assignment_id: int):
     assignment = _assignment_or_404(assignment_id)
-    form = EndForm()
+    form = EndForm(prefix=f"end-{assignment.id}")
     if form.validate_on_submit():
         try:
             services.end_assignment(assignment, form.reason.data, by=current_user)

@@ -43,6 +43,7 @@ class LiveServer:
     url: str
     homeroom_class_id: int
     homeroom_class_size: int
+    names: dict  # demo username → full name
 
 
 @pytest.fixture(scope="session")
@@ -57,11 +58,12 @@ def live_server(tmp_path_factory):
             ClassGroup.school_year_id == demo.current.id, ClassGroup.name == HOMEROOM_CLASS))
         class_size = sum(1 for _, c in demo.enrolled[demo.current.id] if c.id == own_class.id)
         class_id = own_class.id
+        names = {username: user.full_name for username, user in demo.accounts.items()}
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield LiveServer(f"http://127.0.0.1:{server.server_port}", class_id, class_size)
+    yield LiveServer(f"http://127.0.0.1:{server.server_port}", class_id, class_size, names)
     server.shutdown()
     thread.join(timeout=5)
     with app.app_context():
