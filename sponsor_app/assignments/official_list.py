@@ -1,0 +1,196 @@
+"""The official assignment list sent to the Department of Education (the appendix of seed 004).
+
+"PHÂN CÔNG NHIỆM VỤ HỖ TRỢ HỌC SINH CÓ HOÀN CẢNH KHÓ KHĂN NĂM HỌC YYYY - YYYY": one row per
+student approved for sponsorship and still enrolled, with the circumstances and conduct
+narratives of the screening and the active mentors, "1. main; 2. other (hỗ trợ)".
+
+The document texts (national header, title, column titles, signatures) are the official form
+and stay Vietnamese whatever the interface language.
+"""
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import xlsxwriter
+
+from ..extensions import db
+from ..models import Assignment, MentorRole, School, SchoolYear, Student
+from ..text import fold_key
+from ..timeutil import local_today
+from ..xlsx import WORKBOOK_OPTIONS
+from .services import active_assignments, approved_students
+
+NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
+TITLE = "PHÂN CÔNG NHIỆM VỤ HỖ TRỢ HỌC SINH CÓ HOÀN CẢNH KHÓ KHĂN NĂM HỌC"
+HEADERS = ("TT", "Họ và tên", "Lớp", "Hoàn cảnh gia đình, bản thân", "Sự rèn luyện của bản thân",
+           "GV nhận đỡ đầu")
+SUPPORT_MARK = "(hỗ trợ)"
+PREPARER = "NGƯỜI LẬP DANH SÁCH"
+SIGNER = "HIỆU TRƯỞNG"
+PREPARER_HINT = "(Ký, ghi rõ họ tên)"
+SIGNER_HINT = "(Ký tên, đóng dấu)"
+COLUMN_WIDTHS = (5, 24, 8, 45, 35, 32)
+
+
+@dataclass
+class OfficialRow:
+    tt: int
+    student_id: int
+    student_name: str
+    class_name: str
+    circumstances: str
+    conduct: str
+    mentors: str  # "1. Nguyễn Văn A; 2. Trần Thị B (hỗ trợ)", "" when nobody is assigned yet
+    has_main: bool = False
+
+    @property
+    def has_mentor(self) -> bool:
+        return bool(self.mentors)
+
+
+def year_label(year: SchoolYear) -> str:
+    """ "2026-2027" → "2026 - 2027", as the form writes it."""
+    return re.sub(r"\s*-\s*", " - ", year.name.strip())
+
+
+def title_text(year: SchoolYear) -> str:
+    return f"{TITLE} {year_label(year)}"
+
+
+def plan_line(year: SchoolYear) -> str:
+    return f"(Kèm theo kế hoạch số: {(year.plan_number or '').strip() or '…'})"
+
+
+def date_line(place_name: str | None, day: date) -> str:
+    """ "Đăk Song, ngày 05 tháng 02 năm 2027" (Decree 30/2020: a leading zero for days below 10
+    and for months 1 and 2 only)."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    text = f"ngày {day.day:02d} tháng {month} năm {day.year}"
+    place = (place_name or "").strip()
+    return f"{place}, {text}" if place else text.capitalize()
+
+
+def mentors_text(assignments: list[Assignment]) -> str:
+    """Main mentor first, then supporting mentors in the order they started."""
+    ordered = sorted(assignments, key=lambda a: (a.role != MentorRole.MAIN, a.started_on, a.id))
+    return "; ".join(f"{n}. {a.mentor.full_name}" + (f" {SUPPORT_MARK}" if a.role == MentorRole.SUPPORT else "")
+                     for n, a in enumerate(ordered, start=1))
+
+
+def _class_key(name: str) -> tuple:
+    """Natural order of class names: 10A2 before 10A10."""
+    return tuple((0, int(part)) if part.isdigit() else (1, fold_key(part))
+                 for part in re.split(r"(\d+)", name or "") if part.strip())
+
+
+def official_rows(school_id: int, year: SchoolYear) -> list[OfficialRow]:
+    """The list's rows: approved, still enrolled students with their active mentors.
+
+    Four queries whatever the size (students with screening and class; assignments, their
+    mentors and students). Sorted by grade, class name, then Vietnamese given-name order.
+    """
+    students = db.session.execute(approved_students(school_id, year)).all()
+    ids = approved_students(school_id, year).with_only_columns(Student.id)
+    by_student: dict[int, list[Assignment]] = {}
+    for assignment in active_assignments(year, ids):
+        by_student.setdefault(assignment.student_id, []).append(assignment)
+    students = sorted(students, key=lambda r: (r[2].grade, _class_key(r[2].name), r[0].sort_key, r[0].id))
+    rows = []
+    for n, (student, screening, class_group) in enumerate(students, start=1):
+        current = by_student.get(student.id, [])
+        rows.append(OfficialRow(
+            tt=n, student_id=student.id, student_name=student.full_name, class_name=class_group.name,
+            circumstances=(screening.circumstances_text or "").strip(),
+            conduct=(screening.conduct_text or "").strip(),
+            mentors=mentors_text(current), has_main=any(a.role == MentorRole.MAIN for a in current)))
+    return rows
+
+
+def official_filename(year: SchoolYear) -> str:
+    return f"phan-cong-do-dau-{year.name.replace(' ', '')}.xlsx"
+
+
+def build_official_xlsx(school: School, year: SchoolYear, rows: list[OfficialRow],
+                        today: date | None = None) -> bytes:
+    """The list as an A4 landscape workbook in Times New Roman, ready to print and sign.
+
+    Every text that users typed (names, narratives, school data, plan number) goes through
+    write_string, and the workbook options keep strings from becoming formulas or links.
+    """
+    today = today or local_today()
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
+    book.set_properties({"title": title_text(year), "company": school.name})
+    base = {"font_name": "Times New Roman", "font_size": 12, "valign": "top"}
+    center = base | {"align": "center"}
+    fmt = {
+        "plain": book.add_format(center),
+        "bold": book.add_format(center | {"bold": True}),
+        "motto": book.add_format(center | {"bold": True, "underline": 1}),
+        "italic": book.add_format(center | {"italic": True}),
+        "title": book.add_format(center | {"bold": True, "font_size": 14, "text_wrap": True}),
+        "header": book.add_format(center | {"bold": True, "border": 1, "text_wrap": True, "valign": "vcenter"}),
+        "cell": book.add_format(base | {"border": 1, "text_wrap": True}),
+        "cell_center": book.add_format(center | {"border": 1, "text_wrap": True}),
+    }
+    ws = book.add_worksheet("Phan cong do dau")
+    last = len(HEADERS) - 1
+    left, right = (0, 3), (4, last)  # the two header/signature blocks: columns A-D and E-F
+
+    def text(row: int, col: int, value: str, style: str) -> None:
+        if value:
+            ws.write_string(row, col, value, fmt[style])
+        else:
+            ws.write_blank(row, col, None, fmt[style])
+
+    def merged(row: int, cols: tuple[int, int], value: str, style: str) -> None:
+        ws.merge_range(row, cols[0], row, cols[1], "", fmt[style])
+        text(row, cols[0], value, style)
+
+    merged(0, left, (school.governing_body or "").strip().upper(), "plain")
+    merged(0, right, NATIONAL_NAME, "bold")
+    merged(1, left, (school.name or "").strip().upper(), "bold")
+    merged(1, right, NATIONAL_MOTTO, "motto")
+    merged(3, right, date_line(school.place_name, today), "italic")
+    merged(5, (0, last), title_text(year), "title")
+    ws.set_row(5, 36)
+    merged(6, (0, last), plan_line(year), "italic")
+
+    header_row = 8
+    for col, header in enumerate(HEADERS):
+        ws.write_string(header_row, col, header, fmt["header"])
+    ws.set_row(header_row, 32)
+    row = header_row
+    for item in rows:
+        row += 1
+        ws.write_number(row, 0, item.tt, fmt["cell_center"])
+        text(row, 1, item.student_name, "cell")
+        text(row, 2, item.class_name, "cell_center")
+        text(row, 3, item.circumstances, "cell")
+        text(row, 4, item.conduct, "cell")
+        text(row, 5, item.mentors, "cell")
+
+    row += 2
+    merged(row, left, PREPARER, "bold")
+    merged(row, right, SIGNER, "bold")
+    merged(row + 1, left, PREPARER_HINT, "italic")
+    merged(row + 1, right, SIGNER_HINT, "italic")
+    principal = (school.principal_name or "").strip()
+    if principal:
+        merged(row + 6, right, principal, "bold")
+
+    for col, width in enumerate(COLUMN_WIDTHS):
+        ws.set_column(col, col, width)
+    ws.freeze_panes(header_row + 1, 0)
+    ws.repeat_rows(header_row)
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.set_margins(left=0.8, right=0.5, top=0.6, bottom=0.6)
+    ws.center_horizontally()
+    ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
+    ws.set_footer('&C&"Times New Roman,Regular"&10&P/&N')
+    book.close()
+    return buf.getvalue()
