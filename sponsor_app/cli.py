@@ -14,6 +14,7 @@ from .models import Role, School, User
 
 
 def register(app) -> None:
+    from .assignments import cli as _assignments_cli  # noqa: F401 — adds `flask report assignment-list`
     from .imports.cli import import_group
     from .screening.cli import report_group
     from .seed import seed_demo_command

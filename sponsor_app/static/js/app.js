@@ -7,3 +7,6 @@ document.addEventListener("submit", function (event) {
   var message = event.target.getAttribute("data-confirm");
   if (message && !window.confirm(message)) { event.preventDefault(); }
 });
+document.addEventListener("click", function (event) {
+  if (event.target.closest(".js-print")) { window.print(); }
+});
