@@ -128,10 +128,14 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def format_number(value, decimals: int = 0) -> str:
-    """Vietnamese number format: 1.234.567 and 6,5."""
+    """Vietnamese number format 1.234.567 and 6,5 (1,234,567 and 6.5 in the English UI)."""
+    from flask_babel import get_locale
+
     if value is None:
         return ""
     text = f"{value:,.{decimals}f}"
+    if str(get_locale()) == "en":
+        return text
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 

@@ -42,7 +42,7 @@ class PledgeForm(BaseForm):
 class AssignForm(BaseForm):
     mentor_id = SelectField(_l("Cán bộ, giáo viên"), coerce=_optional_int, validate_choice=False,
                             validators=[DataRequired(message=_l("Chọn người đỡ đầu."))])
-    role = SelectField(_l("Vai trò"), choices=[
+    role = SelectField(_l("Vai trò đỡ đầu"), choices=[
         SelectChoice(MentorRole.MAIN.value, _l("GV đỡ đầu chính")),
         SelectChoice(MentorRole.SUPPORT.value, _l("Hỗ trợ")),
     ])
