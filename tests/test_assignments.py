@@ -198,3 +198,17 @@ def test_staff_without_teacher_role_are_not_listed(db, world):
     db.session.commit()
     loads = services.staff_loads(world.school.id, world.year)
     assert office.id not in {lo.user.id for lo in loads}
+
+
+def test_last_years_list_keeps_students_who_graduated_at_its_end(admin_client, mentoring, db):
+    from sponsor_app.assignments.official_list import official_rows
+
+    student = mentoring.mentee
+    admin_client.post(f"/admin/students/{student.id}/edit", data={
+        "code": student.code, "given_name": student.given_name, "family_name": student.family_name,
+        "middle_name": student.middle_name, "class_group_id": mentoring.other_class.id, "status": "graduated",
+        "status_date": mentoring.year.end_date.strftime("%d/%m/%Y"), "version": student.version})
+    db.session.expire_all()
+    assert all(a.ended_on is None for a in db.session.query(Assignment).filter_by(student_id=student.id))
+    rows = official_rows(mentoring.school.id, mentoring.year)
+    assert [r.student_name for r in rows] == ["Ksor Hen"] and rows[0].mentors.startswith("1. Y Khang")

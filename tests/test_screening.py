@@ -281,3 +281,11 @@ def test_cli_report(runner, world, tmp_path, db):
     bad = runner.invoke(args=["report", "at-risk", "--year", "1999-2000", "--out", str(out),
                               "--school-id", str(world.school.id)])
     assert bad.exit_code != 0 and "No school year" in bad.output
+
+
+def test_without_mentor_filter_leaves_out_students_with_a_main_mentor(leader_client, mentoring, db):
+    mentoring.own_screening.decision = Decision.APPROVED
+    db.session.commit()
+    page = leader_client.get("/screening/list?without_mentor=1").get_data(as_text=True)
+    assert "Hoàng Bảo Thảo" in page and "Ksor Hen" not in page
+    assert "Ksor Hen" in leader_client.get("/screening/list?status=approved").get_data(as_text=True)

@@ -237,13 +237,16 @@ def save_student(student: Student | None, year: SchoolYear, class_group: ClassGr
 
 
 def change_status(student: Student, status: StudentStatus, on: date | None, *, by: User | None = None) -> None:
-    """Set the student's status; a student who leaves (or graduates) ends every active mentoring."""
+    """Set the student's status; a student who drops out or transfers ends every active mentoring.
+
+    Graduation ends nothing: it comes at a year's end, and that year's list keeps its mentors.
+    """
     if status == StudentStatus.ENROLLED:
         student.status, student.status_date = status, None
         return
     changed = student.status != status
     student.status, student.status_date = status, on or student.status_date or local_today()
-    if changed and student.id is not None:
+    if changed and student.id is not None and status in (StudentStatus.DROPPED_OUT, StudentStatus.TRANSFERRED):
         end_student_assignments(student, REASON_STUDENT_LEFT, by=by)
 
 

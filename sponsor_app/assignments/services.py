@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import audit
@@ -123,13 +123,19 @@ def pledges_by_department(loads: list[StaffLoad]) -> list[tuple[str, list[StaffL
 # --- who needs a mentor ------------------------------------------------------------------
 
 def approved_students(school_id: int, year: SchoolYear):
-    """Select of (Student, Screening, ClassGroup) approved for sponsorship in `year`, still enrolled."""
+    """Select of (Student, Screening, ClassGroup) approved for sponsorship in `year`, still at school then."""
     return (select(Student, Screening, ClassGroup)
             .join(Screening, and_(Screening.student_id == Student.id, Screening.school_year_id == year.id))
             .join(Enrollment, and_(Enrollment.student_id == Student.id, Enrollment.school_year_id == year.id))
             .join(ClassGroup, ClassGroup.id == Enrollment.class_group_id)
             .where(Student.school_id == school_id, Screening.decision == Decision.APPROVED,
-                   Student.status == StudentStatus.ENROLLED))
+                   in_school_during(year)))
+
+
+def in_school_during(year: SchoolYear):
+    """Still at school in `year`: enrolled, graduated (at a year's end), or left only after it."""
+    return or_(Student.status.in_([StudentStatus.ENROLLED, StudentStatus.GRADUATED]),
+               Student.status_date > year.end_date)
 
 
 def active_main_subquery(year: SchoolYear):

@@ -271,8 +271,8 @@ def filtered_list(base: Select, year: SchoolYear, filters: ListFilters) -> Selec
     if filters.status in {"approved", "not_needed", "verified", "proposed"}:
         stmt = stmt.where(status_condition(filters.status))
     if filters.without_mentor:
-        # Every approved student lacks a main mentor until assignments exist (issue: assignments).
-        stmt = stmt.where(Screening.decision == Decision.APPROVED)
+        stmt = stmt.where(Screening.decision == Decision.APPROVED,
+                          Student.id.not_in(assignment_services.active_main_subquery(year)))
     if filters.sort == "score":
         return stmt.order_by(Screening.risk_score.desc(), ClassGroup.grade, ClassGroup.name, Student.sort_key)
     return stmt.order_by(ClassGroup.grade, ClassGroup.name, Student.sort_key)
