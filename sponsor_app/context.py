@@ -34,3 +34,15 @@ def selected_year() -> SchoolYear | None:
     g.selected_year = year
     g.school_years = years
     return year
+
+
+class NoSchoolYear(Exception):
+    """The school has no school year yet (handled app-wide: a message and the home page)."""
+
+
+def require_year() -> SchoolYear:
+    """The selected year; raises NoSchoolYear when the school has none yet."""
+    year = selected_year()
+    if year is None:
+        raise NoSchoolYear
+    return year

@@ -87,3 +87,18 @@ def test_counts_use_the_status_as_it_was_in_that_year(world, db):
     student.status_date = previous.end_date - timedelta(days=10)
     db.session.flush()
     assert school_counts(world.school.id, previous).dropped_out == 1
+
+
+def test_pages_of_a_school_without_a_year_explain_what_to_do(app, db):
+    from sponsor_app.models import Role
+    from tests.conftest import login
+    from tests.factories import make_school, make_user
+
+    school = make_school("Trường Mới Lập")
+    make_user(school, Role.LEADER, Role.TEACHER, username="newleader")
+    db.session.commit()
+    client = login(app.test_client(), "newleader")
+    for url in ("/roster/classes", "/screening/list", "/assignments/board"):
+        response = client.get(url, follow_redirects=True)
+        assert response.status_code == 200, url
+        assert "Trường chưa có năm học nào" in response.get_data(as_text=True), url

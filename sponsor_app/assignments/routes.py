@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from .. import audit
-from ..context import selected_year
+from ..context import require_year
 from ..exceptions import RuleError
 from ..extensions import db
 from ..forms import version_conflict
@@ -36,29 +36,13 @@ from .forms import AssignForm, EndForm, PlanNumberForm, PledgeForm, ReassignForm
 bp = Blueprint("assignments", __name__)
 
 
-class NoSchoolYear(Exception):
-    pass
-
-
-def _year() -> SchoolYear:
-    year = selected_year()
-    if year is None:
-        raise NoSchoolYear
-    return year
-
-
-@bp.errorhandler(NoSchoolYear)
-def _no_year(_err):
-    flash(_("Trường chưa có năm học nào; quản trị viên cần tạo năm học trước."), "warning")
-    return redirect(url_for("main.index"))
-
 
 # --- pledges ----------------------------------------------------------------------------
 
 @bp.route("/pledge", methods=["GET", "POST"])
 @role_required(Role.TEACHER)
 def pledge():
-    year = _year()
+    year = require_year()
     existing = services.pledge_of(current_user, year)
     form = PledgeForm(obj=existing)
     classes = db.session.scalars(select(ClassGroup).where(ClassGroup.school_year_id == year.id)
@@ -89,7 +73,7 @@ def pledge():
 def pledges():
     if not can_view_pledges(current_user):
         abort(403)
-    year = _year()
+    year = require_year()
     department_ids = None
     if not current_user.has_role(Role.LEADER):  # a department head sees the departments they head
         department_ids = list(db.session.scalars(select(Department.id).where(Department.head_id == current_user.id)))
@@ -103,7 +87,7 @@ def pledges():
 @bp.get("/board")
 @role_required(Role.LEADER)
 def board():
-    year = _year()
+    year = require_year()
     students = services.unassigned_students(current_user.school_id, year)
     loads = services.staff_loads(current_user.school_id, year)
     teachers = services.teachers_by_class({c.id for _s, _sc, c in students})
@@ -159,14 +143,14 @@ def _student_page(student: Student, year: SchoolYear, *, assign_form=None, reass
 @role_required(Role.LEADER)
 def student(student_id: int):
     student = get_in_school_or_404(Student, student_id)
-    return _student_page(student, _year())
+    return _student_page(student, require_year())
 
 
 @bp.post("/students/<int:student_id>/assign")
 @role_required(Role.LEADER)
 def assign(student_id: int):
     student = get_in_school_or_404(Student, student_id)
-    year = _year()
+    year = require_year()
     form = AssignForm(prefix="assign")
     if form.validate_on_submit():
         mentor = get_in_school_or_404(User, form.mentor_id.data)
@@ -241,7 +225,7 @@ def seen(assignment_id: int):
 def coverage():
     if not can_view_coverage(current_user):
         abort(403)
-    year = _year()
+    year = require_year()
     return render_template("assignments/coverage.html", year=year,
                            summary=services.coverage(current_user.school_id, year))
 
@@ -251,7 +235,7 @@ def coverage():
 def official_list():
     from .official_list import official_rows
 
-    year = _year()
+    year = require_year()
     form = PlanNumberForm(plan_number=year.plan_number)
     return render_template("assignments/official_list.html", school=current_user.school, year=year,
                            rows=official_rows(current_user.school_id, year), today=local_today(),
@@ -263,7 +247,7 @@ def official_list():
 def official_list_xlsx():
     from .official_list import build_official_xlsx, official_filename, official_rows
 
-    year = _year()
+    year = require_year()
     rows = official_rows(current_user.school_id, year)
     data = build_official_xlsx(current_user.school, year, rows)
     audit.record("export_assignment_list", year, rows=len(rows))
@@ -275,7 +259,7 @@ def official_list_xlsx():
 @bp.post("/plan-number")
 @role_required(Role.LEADER)
 def plan_number():
-    year = _year()
+    year = require_year()
     form = PlanNumberForm()
     if form.validate_on_submit():
         year.plan_number = form.plan_number.data or None

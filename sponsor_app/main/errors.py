@@ -1,9 +1,10 @@
 """Error pages: a clear message in the user's language, never a stack trace."""
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from ..context import NoSchoolYear
 from ..extensions import db
 
 
@@ -44,6 +45,11 @@ def register(app) -> None:
         else:
             message = _("Quá nhiều yêu cầu. Hãy thử lại sau ít phút.")
         return page(429, _("Tạm khóa"), message)
+
+    @app.errorhandler(NoSchoolYear)
+    def no_school_year(_e):
+        flash(_("Trường chưa có năm học nào; quản trị viên cần tạo năm học trước."), "warning")
+        return redirect(url_for("main.index"))
 
     @app.errorhandler(500)
     def server_error(_e):

@@ -1,11 +1,10 @@
 """Reading the roster: classes, class lists, student search and records (audited)."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from .. import audit
-from ..context import selected_year
+from ..context import require_year
 from ..extensions import db
 from ..models import StudentStatus
 from ..pagination import paginate_rows
@@ -22,27 +21,11 @@ from . import services
 bp = Blueprint("roster", __name__)
 
 
-class NoSchoolYear(Exception):
-    """The school has no school year yet."""
-
-
-def _year():
-    year = selected_year()
-    if year is None:
-        raise NoSchoolYear
-    return year
-
-
-@bp.errorhandler(NoSchoolYear)
-def _no_year(_err):
-    flash(_("Trường chưa có năm học nào; quản trị viên cần tạo năm học trước."), "warning")
-    return redirect(url_for("main.index"))
-
 
 @bp.get("/classes")
 @role_required(*ROSTER_READERS)
 def classes():
-    year = _year()
+    year = require_year()
     return render_template("roster/classes.html", rows=services.classes_with_counts(current_user, year), year=year)
 
 
@@ -59,7 +42,7 @@ def class_detail(class_id: int):
 @bp.get("/students")
 @role_required(*ROSTER_READERS)
 def students():
-    year = _year()
+    year = require_year()
     query = request.args.get("q", "")[:100]
     status = request.args.get("status") or None
     status = StudentStatus(status) if status in {s.value for s in StudentStatus} else None
@@ -74,7 +57,7 @@ def students():
 @bp.get("/students/<int:student_id>")
 @login_required
 def student_detail(student_id: int):
-    year = _year()
+    year = require_year()
     student = get_student_or_404(student_id, year)
     audit.record("view_student", student)
     db.session.commit()

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..context import selected_year
+from ..context import require_year
 from ..exceptions import RuleError
 from ..extensions import db
 from ..forms import version_conflict
@@ -36,22 +36,6 @@ from .forms import ContactForm, CriteriaForm, DecisionForm, ScreeningForm
 bp = Blueprint("screening", __name__)
 
 
-class NoSchoolYear(Exception):
-    pass
-
-
-def _year():
-    year = selected_year()
-    if year is None:
-        raise NoSchoolYear
-    return year
-
-
-@bp.errorhandler(NoSchoolYear)
-def _no_year(_err):
-    flash(_("Trường chưa có năm học nào; quản trị viên cần tạo năm học trước."), "warning")
-    return redirect(url_for("main.index"))
-
 
 def _homeroom_or_leader_class(class_id: int) -> ClassGroup:
     class_group = get_in_school_or_404(ClassGroup, class_id)
@@ -66,7 +50,7 @@ def index():
     """My screening page: homeroom classes, my proposals, and the search to propose a student."""
     if not can_propose_screening(current_user):
         abort(403)
-    year = _year()
+    year = require_year()
     mine = services.filtered_list(
         visible_screenings(current_user, year).where(
             Screening.proposed_by_id == current_user.id), year, services.ListFilters())
@@ -92,7 +76,7 @@ def class_board(class_id: int):
 def create(student_id: int):
     if not can_propose_screening(current_user):
         abort(403)
-    year = _year()
+    year = require_year()
     student = get_in_school_or_404(Student, student_id)
     enrollment = enrollment_in(student, year)
     if enrollment is None or student.status != StudentStatus.ENROLLED:
@@ -216,7 +200,7 @@ def _filters() -> services.ListFilters:
 @bp.get("/list")
 @role_required(Role.LEADER)
 def at_risk_list():
-    year = _year()
+    year = require_year()
     filters = _filters()
     stmt = services.filtered_list(visible_screenings(current_user, year), year, filters)
     page = paginate_rows(stmt, request.args.get("page", 1, type=int), current_app.config["PER_PAGE"])
@@ -230,7 +214,7 @@ def at_risk_list():
 @bp.get("/list.xlsx")
 @role_required(Role.LEADER)
 def export():
-    year = _year()
+    year = require_year()
     filters = _filters()
     rows = db.session.execute(services.filtered_list(visible_screenings(current_user, year), year, filters)).all()
     sheet = services.export_sheet(rows, year, current_user.school.name)
@@ -243,7 +227,7 @@ def export():
 @bp.get("/summary")
 @role_required(*SCREENING_COUNT_READERS)
 def summary():
-    year = _year()
+    year = require_year()
     return render_template("screening/summary.html", year=year,
                            counts=services.year_counts(current_user.school_id, year),
                            capacity=services.capacity(current_user.school_id, year))
@@ -254,7 +238,7 @@ def summary():
 def criteria():
     if not can_manage_criteria(current_user):
         abort(403)
-    year = _year()
+    year = require_year()
     rows = services.ensure_default_criteria(year)
     if request.method == "GET":
         form = CriteriaForm(data={
