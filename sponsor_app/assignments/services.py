@@ -343,6 +343,7 @@ class Coverage:
     pledged: int
     willing: int
     capacity: int
+    places_left: int  # mentees staff can still take (see `coverage`)
 
     @staticmethod
     def pct(part: int, whole: int) -> float:
@@ -371,4 +372,8 @@ def coverage(school_id: int, year: SchoolYear) -> Coverage:
         by_grade=sorted((g, v[0], v[1]) for g, v in grades.items()),
         pledged=sum(1 for lo in loads if lo.pledge), willing=sum(1 for lo in loads if lo.pledge and lo.pledge.willing),
         capacity=sum(lo.capacity for lo in loads),
+        # Places come from the pledges (capacity minus main mentees held); before anyone has
+        # pledged, every staff member without a mentee counts as one place.
+        places_left=(sum(max(0, lo.capacity - lo.main) for lo in loads) if any(lo.pledge for lo in loads)
+                     else sum(1 for lo in loads if lo.main == 0)),
     )

@@ -56,8 +56,8 @@ def home(role: str):
         ctx["pledge"] = assignment_services.pledge_of(user, year)
     if role in (Role.LEADER, Role.DEPT_HEAD, Role.UNION) and year is not None:
         ctx["coverage"] = assignment_services.coverage(user.school_id, year)
+        ctx["capacity"] = screening_services.capacity(user.school_id, year, ctx["coverage"])
         ctx["screening_counts"] = screening_services.year_counts(user.school_id, year)
-        ctx["capacity"] = screening_services.capacity(user.school_id, year)
     return render_template(f"main/home_{role.value}.html", **ctx)
 
 

@@ -327,22 +327,13 @@ class Capacity:
         return max(0, self.approved - self.available_staff)
 
 
-def capacity(school_id: int, year: SchoolYear) -> Capacity:
+def capacity(school_id: int, year: SchoolYear, coverage=None) -> Capacity:
     """Students still waiting for a main mentor against the places staff can still take.
 
-    Places come from the pledges (capacity minus mentees already held). Before anyone has
-    pledged, every staff member without a mentee counts as one place.
+    Pass the year's `assignments.services.coverage` when the page has it already.
     """
-    waiting = db.session.scalar(
-        select(func.count()).select_from(
-            assignment_services.approved_students(school_id, year)
-            .where(Student.id.not_in(assignment_services.active_main_subquery(year))).subquery()))
-    loads = assignment_services.staff_loads(school_id, year)
-    if any(lo.pledge for lo in loads):
-        places = sum(max(0, lo.capacity - lo.main) for lo in loads)
-    else:
-        places = sum(1 for lo in loads if lo.main == 0)
-    return Capacity(approved=waiting, available_staff=places)
+    coverage = coverage or assignment_services.coverage(school_id, year)
+    return Capacity(approved=coverage.approved - coverage.with_main, available_staff=coverage.places_left)
 
 
 def class_board(class_group: ClassGroup) -> list[tuple[Student, Screening | None]]:
