@@ -6,12 +6,14 @@ from pathlib import Path
 from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import get_config
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MAX_ID = 2**31 - 1  # INTEGER primary keys on PostgreSQL
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
@@ -29,12 +31,21 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     register_extensions(app)
+    app.url_map.converters["int"] = IdConverter  # before the blueprints add their rules
     register_blueprints(app)
     register_template_helpers(app)
     register_security_headers(app)
     register_errorhandlers(app)
     register_cli(app)
     return app
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in URLs: an id beyond the database's integer range is simply not found."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _check_config(app: Flask) -> None:

@@ -40,6 +40,8 @@ def role_required(*roles: Role):
 
 def get_in_school_or_404(model, obj_id: int):
     """Load a school-owned row by id; another school's row is indistinguishable from none."""
+    if not isinstance(obj_id, int) or not 0 < obj_id < 2**31:  # ids typed into forms, too
+        abort(404)
     obj = db.session.get(model, obj_id)
     if obj is None or obj.school_id != current_user.school_id:
         abort(404)

@@ -267,5 +267,5 @@ def plan_number():
         db.session.commit()
         flash(_("Đã lưu số kế hoạch."), "success")
     else:
-        flash(" ".join(form.plan_number.errors) or _("Số kế hoạch không hợp lệ."), "danger")
+        flash(" ".join(str(e) for e in form.plan_number.errors) or _("Số kế hoạch không hợp lệ."), "danger")
     return redirect(url_for("assignments.official_list"))

@@ -61,13 +61,16 @@ class ScreeningForm(BaseForm):
                                  render_kw={"rows": 3})
     version = HiddenField()
 
-    def validate_conduct_rating(self, field):
-        if field.data and field.data not in RATINGS[self.rating_scale.data or "tt22"]["conduct"]:
+    def _check_rating(self, field, kind: str) -> None:
+        scale = RATINGS.get(self.rating_scale.data or "tt22")  # an unknown scale is the scale field's error
+        if field.data and scale is not None and field.data not in scale[kind]:
             raise ValidationError(_l("Mức này không thuộc thang đã chọn."))
 
+    def validate_conduct_rating(self, field):
+        self._check_rating(field, "conduct")
+
     def validate_learning_rating(self, field):
-        if field.data and field.data not in RATINGS[self.rating_scale.data or "tt22"]["learning"]:
-            raise ValidationError(_l("Mức này không thuộc thang đã chọn."))
+        self._check_rating(field, "learning")
 
     def validate_other_circumstance_text(self, field):
         if self.other_circumstance.data and not field.data:
