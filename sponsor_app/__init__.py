@@ -103,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .imports.routes import bp as imports_bp
     from .main.routes import bp as main_bp
+    from .progress.routes import bp as progress_bp
     from .roster.routes import bp as roster_bp
     from .screening.routes import bp as screening_bp
 
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports_bp, url_prefix="/admin/import")
     app.register_blueprint(screening_bp, url_prefix="/screening")
     app.register_blueprint(assignments_bp, url_prefix="/assignments")
+    app.register_blueprint(progress_bp, url_prefix="/progress")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -88,6 +88,29 @@ CRITERION_KIND_LABELS = {
 }
 
 
+# The strategy menu of support plans (key → label); free text is always possible too.
+STRATEGY_LABELS = {
+    "hoc_bu": _l("Học bù, phụ đạo"),
+    "tham_nha": _l("Thăm nhà"),
+    "tu_van": _l("Tư vấn, trò chuyện"),
+    "ho_tro_vat_chat": _l("Hỗ trợ vật chất"),
+    "ket_noi_gia_dinh": _l("Kết nối gia đình"),
+    "ban_hoc_tap": _l("Đôi bạn, nhóm học tập"),
+    "theo_doi_chuyen_can": _l("Theo dõi chuyên cần"),
+    "hoat_dong_tap_the": _l("Tham gia hoạt động tập thể"),
+    "ket_noi_dia_phuong": _l("Kết nối chính quyền, đoàn thể địa phương"),
+}
+
+HORIZON_LABELS = {"semester": _l("Mục tiêu học kỳ"), "month": _l("Mục tiêu tháng"), "week": _l("Việc làm tuần")}
+DOMAIN_LABELS = {"learning": _l("Học tập"), "conduct": _l("Rèn luyện")}
+PLAN_STATUS_LABELS = {
+    "draft": _l("Đang soạn"),
+    "submitted": _l("Chờ tổ trưởng duyệt"),
+    "approved": _l("Đã duyệt"),
+    "changes_requested": _l("Cần bổ sung"),
+}
+
+
 def role_label(role) -> str:
     return str(ROLE_LABELS[Role(role)])
 
@@ -118,4 +141,8 @@ TEMPLATE_LABELS = {
     "category_labels": CATEGORY_LABELS,
     "channel_labels": CHANNEL_LABELS,
     "method_labels": METHOD_LABELS,
+    "strategy_labels": STRATEGY_LABELS,
+    "horizon_labels": HORIZON_LABELS,
+    "domain_labels": DOMAIN_LABELS,
+    "plan_status_labels": PLAN_STATUS_LABELS,
 }

@@ -16,7 +16,19 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .extensions import db
-from .models import Assignment, ClassGroup, Department, Enrollment, Role, SchoolYear, Screening, Student, User
+from .models import (
+    Assignment,
+    ClassGroup,
+    Department,
+    Enrollment,
+    MentorRole,
+    Role,
+    SchoolYear,
+    Screening,
+    Student,
+    SupportPlan,
+    User,
+)
 
 ROSTER_READERS = (Role.ADMIN, Role.LEADER)
 
@@ -202,6 +214,52 @@ def can_decide_screening(user: User, screening: Screening) -> bool:
     return screening.school_id == user.school_id and user.has_role(Role.LEADER)
 
 
+# --- support plans ------------------------------------------------------------------------
+
+def heads_department_of(user: User, mentor_id: int) -> bool:
+    """Whether `user` heads the department the mentor belongs to."""
+    stmt = (select(User.id).join(Department, Department.id == User.department_id)
+            .where(User.id == mentor_id, Department.head_id == user.id).limit(1))
+    return db.session.execute(stmt).first() is not None
+
+
+def can_view_plan(user: User, plan: SupportPlan) -> bool:
+    """Leadership, the student's mentors and homeroom teacher, the author's department head."""
+    if plan.school_id != user.school_id:
+        return False
+    if user.has_role(Role.LEADER) or plan.author_id == user.id:
+        return True
+    return (is_mentor_of(user, plan.student, plan.school_year)
+            or is_homeroom_of(user, plan.student, plan.school_year)
+            or heads_department_of(user, plan.assignment.mentor_id))
+
+
+def can_edit_plan(user: User, plan: SupportPlan) -> bool:
+    """The student's current main mentor."""
+    if plan.school_id != user.school_id:
+        return False
+    stmt = (select(Assignment.id).where(Assignment.student_id == plan.student_id,
+                                        Assignment.school_year_id == plan.school_year_id,
+                                        Assignment.mentor_id == user.id, Assignment.role == MentorRole.MAIN,
+                                        Assignment.ended_on.is_(None)).limit(1))
+    return db.session.execute(stmt).first() is not None
+
+
+def can_review_plan(user: User, plan: SupportPlan) -> bool:
+    """The head of the main mentor's department (or leadership)."""
+    if plan.school_id != user.school_id:
+        return False
+    return user.has_role(Role.LEADER) or (user.has_role(Role.DEPT_HEAD)
+                                          and heads_department_of(user, plan.assignment.mentor_id))
+
+
+def get_plan_or_404(plan_id: int, check=can_view_plan) -> SupportPlan:
+    plan = get_in_school_or_404(SupportPlan, plan_id)
+    if not check(current_user, plan):
+        abort(403)
+    return plan
+
+
 def can_assign_mentors(user: User) -> bool:
     """Assignment is decided by leadership (at the assignment meeting)."""
     return user.has_role(Role.LEADER)
@@ -240,4 +298,6 @@ TEMPLATE_PREDICATES = {
     "can_assign_mentors": can_assign_mentors,
     "can_view_pledges": can_view_pledges,
     "can_view_coverage": can_view_coverage,
+    "can_edit_plan": can_edit_plan,
+    "can_review_plan": can_review_plan,
 }

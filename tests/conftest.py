@@ -241,7 +241,16 @@ def homeroom_client(client_for):
 @pytest.fixture
 def mentoring(world):
     """The world plus an approved student mentored by `teacher` (main) and `union` (support)."""
-    from sponsor_app.models import Assignment, Decision, MentorRole
+    from sponsor_app.models import (
+        Assignment,
+        Decision,
+        Domain,
+        Horizon,
+        MentorRole,
+        PlanGoal,
+        PlanStatus,
+        SupportPlan,
+    )
 
     world.mentee = f.make_student(world.other_class, "Ksor Hen", commune="Xã Ea Lang")
     world.mentee_screening = f.make_screening(world.mentee, world.year, world.leader, poor_household=True)
@@ -253,5 +262,14 @@ def mentoring(world):
                                           student_id=world.mentee.id, mentor_id=world.union.id,
                                           role=MentorRole.SUPPORT, started_on=world.year.assignment_deadline)
     _db.session.add_all([world.main_assignment, world.support_assignment])
+    _db.session.flush()
+    world.plan = SupportPlan(school_id=world.school.id, school_year_id=world.year.id, student_id=world.mentee.id,
+                             assignment_id=world.main_assignment.id, author_id=world.teacher.id,
+                             due_on=world.year.assignment_deadline, status=PlanStatus.SUBMITTED)
+    _db.session.add(world.plan)
+    _db.session.flush()
+    world.goal = PlanGoal(plan_id=world.plan.id, horizon=Horizon.SEMESTER, domain=Domain.LEARNING,
+                          text="Không còn môn Chưa đạt cuối học kỳ I", period_start=world.year.start_date)
+    _db.session.add(world.goal)
     _db.session.commit()
     return world

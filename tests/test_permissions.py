@@ -188,6 +188,26 @@ MATRIX += [
      expect(403, leader=200, teacher=200, union=200), None),
 ]
 
+PLAN_READERS = expect(403, leader=200, teacher=200, union=200, depthead=200)  # mentors, dept head, leader
+MATRIX += [
+    ("progress.student_plan", "GET", lambda w: f"/progress/students/{w.mentee.id}/plan",
+     expect(403, admin=302, leader=302, teacher=302, union=302, depthead=302), None),
+    ("progress.student_plan", "GET", lambda w: f"/progress/students/{w.own_student.id}/plan",
+     expect(403, admin=200, leader=200, homeroom=200), None),
+    ("progress.start", "POST", lambda w: f"/progress/students/{w.mentee.id}/plan", expect(403, teacher=302), None),
+    ("progress.plan", "GET", lambda w: f"/progress/plans/{w.plan.id}", PLAN_READERS, None),
+    ("progress.add_goal", "POST", lambda w: f"/progress/plans/{w.plan.id}/goals", expect(403, teacher=200),
+     BLANK_FORM),
+    ("progress.archive_goal", "POST", lambda w: f"/progress/goals/{w.goal.id}/archive", expect(403, teacher=302),
+     None),
+    ("progress.agreement", "POST", lambda w: f"/progress/plans/{w.plan.id}/agreement", expect(403, teacher=200),
+     lambda w: {"agreed_on": "không rõ"}),
+    ("progress.submit", "POST", lambda w: f"/progress/plans/{w.plan.id}/submit", expect(403, teacher=302), None),
+    ("progress.review", "POST", lambda w: f"/progress/plans/{w.plan.id}/review",
+     expect(403, depthead=200, leader=200), lambda w: {"decision": "changes", "comment": ""}),
+    ("progress.reviews", "GET", lambda w: "/progress/reviews", expect(403, depthead=200, leader=200), None),
+]
+
 # Endpoints deliberately outside the matrix.
 EXEMPT = {"static"}
 

@@ -2,6 +2,7 @@
 
 from .assignment import Assignment, ClassTeacher, MentorRole, Pledge
 from .audit import AuditLog
+from .progress import Domain, Horizon, PlanGoal, PlanStatus, SupportPlan
 from .school import ClassGroup, Department, School, SchoolYear
 from .screening import (
     CIRCUMSTANCE_FLAGS,
@@ -29,6 +30,11 @@ __all__ = [
     "ContactChannel",
     "ContactMethod",
     "CriterionKind",
+    "Domain",
+    "Horizon",
+    "PlanGoal",
+    "PlanStatus",
+    "SupportPlan",
     "Decision",
     "RatingScale",
     "RiskCriterion",

@@ -50,6 +50,10 @@ class SchoolYear(TimestampMixin, db.Model):
     risk_high_min: Mapped[int] = mapped_column(default=6, server_default="6")
     # "(Kèm theo kế hoạch số: …)" on the official assignment list; editable by leadership.
     plan_number: Mapped[str | None] = mapped_column(String(60))
+    # Support plans are due this many days after the main mentor is assigned.
+    plan_due_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    # Monthly notes: days after the due day before the month locks (later changes are amendments).
+    note_grace_days: Mapped[int] = mapped_column(default=3, server_default="3")
     report1_deadline: Mapped[date]
     report2_deadline: Mapped[date]
     is_current: Mapped[bool] = mapped_column(default=False)
