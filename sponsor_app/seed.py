@@ -52,8 +52,12 @@ from .models import (
     ClassTeacher,
     Decision,
     Department,
+    Domain,
     Enrollment,
+    Horizon,
     MentorRole,
+    PlanGoal,
+    PlanStatus,
     Pledge,
     RiskLevel,
     Role,
@@ -63,8 +67,10 @@ from .models import (
     ScreeningContact,
     Student,
     StudentStatus,
+    SupportPlan,
     User,
 )
+from .progress.calendar import month_start
 from .screening import services as screening_services
 from .timeutil import SCHOOL_TZ, local_today, parse_date
 
@@ -772,6 +778,79 @@ def add_assignments(demo: Demo, rng: random.Random) -> None:
     db.session.flush()
 
 
+# --- support plans --------------------------------------------------------------------------
+
+PLAN_GOALS = {
+    Domain.LEARNING: [("hoc_bu", "Không còn môn Chưa đạt cuối học kỳ", "Học bù Toán 2 buổi/tuần",
+                       "Làm đủ bài tập về nhà, GV kiểm tra thứ Sáu"),
+                      ("ban_hoc_tap", "Lên mức Đạt môn Ngữ văn", "Học nhóm với bạn cùng lớp",
+                       "Nộp bài viết số 2 đúng hạn")],
+    Domain.CONDUCT: [("theo_doi_chuyen_can", "Đi học đều, nghỉ không quá 3 buổi/tháng",
+                      "Nghỉ không phép 0 buổi trong tháng", "Gọi điện cho gia đình khi em vắng"),
+                     ("tham_nha", "Gia đình phối hợp nhắc em đi học", "Thăm nhà một lần trong tháng",
+                      "Thăm nhà, trao đổi với bố mẹ")],
+}
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def add_plans(demo: Demo, rng: random.Random) -> None:
+    """Each main mentoring gets its support plan: last year reviewed (a few late), this year
+    drafted or waiting for the department head."""
+    heads = {d.id: d.head_id for d in demo.departments.values()}
+    for year in demo.years:
+        mains = db.session.scalars(select(Assignment).where(
+            Assignment.school_year_id == year.id, Assignment.role == MentorRole.MAIN).order_by(Assignment.id)).all()
+        for assignment in mains:
+            due = assignment.started_on + timedelta(days=year.plan_due_days)
+            if rng.random() < 0.2:  # a few plans come late
+                written = demo.random_date(rng, due + timedelta(days=1), due + timedelta(days=10))
+            else:
+                written = demo.random_date(rng, assignment.started_on, due - timedelta(days=3))
+            if written is None:
+                continue
+            plan = SupportPlan(school_id=demo.school.id, school_year_id=year.id, student_id=assignment.student_id,
+                               assignment_id=assignment.id, author_id=assignment.mentor_id, due_on=due,
+                               student_agreed=True, family_agreed=rng.random() < 0.8, agreed_on=written)
+            db.session.add(plan)
+            db.session.flush()
+            position = 0
+            for domain, options in PLAN_GOALS.items():
+                strategy, goal_text, target_text, action_text = rng.choice(options)
+                goal = PlanGoal(plan_id=plan.id, horizon=Horizon.SEMESTER, domain=domain, strategy=strategy,
+                                text=goal_text, period_start=year.start_date, position=position)
+                db.session.add(goal)
+                db.session.flush()
+                position += 1
+                month = month_start(written)
+                while month <= min(year.end_date, demo.today):
+                    target = PlanGoal(plan_id=plan.id, parent_id=goal.id, horizon=Horizon.MONTH, domain=domain,
+                                      strategy=strategy, text=target_text, period_start=month, position=position)
+                    db.session.add(target)
+                    db.session.flush()
+                    position += 1
+                    if rng.random() < 0.5:
+                        db.session.add(PlanGoal(plan_id=plan.id, parent_id=target.id, horizon=Horizon.WEEK,
+                                                domain=domain, text=action_text, position=position,
+                                                period_start=_monday(month + timedelta(days=rng.randint(0, 20)))))
+                        position += 1
+                    month = (month + timedelta(days=32)).replace(day=1)
+            submitted = demo.random_date(rng, written, written + timedelta(days=2))
+            if submitted is None or (year is demo.current and rng.random() < 0.4):
+                continue  # still a draft
+            plan.status, plan.submitted_on_time = PlanStatus.SUBMITTED, submitted <= due
+            plan.submitted_at = datetime(submitted.year, submitted.month, submitted.day, 20, tzinfo=SCHOOL_TZ)
+            reviewed = demo.random_date(rng, submitted + timedelta(days=1), submitted + timedelta(days=6))
+            mentor_dept = next((u.department_id for u in demo.staff if u.id == assignment.mentor_id), None)
+            reviewer = heads.get(mentor_dept) or demo.accounts["leader"].id
+            if reviewed is not None:
+                plan.status, plan.reviewed_by_id = PlanStatus.APPROVED, reviewer
+                plan.reviewed_at = datetime(reviewed.year, reviewed.month, reviewed.day, 16, tzinfo=SCHOOL_TZ)
+    db.session.flush()
+
+
 def record_seeding(demo: Demo, rng: random.Random) -> None:
     db.session.flush()
     audit_record("demo_seeded", demo.school, school_id=demo.school.id, seed=demo.seed,
@@ -797,6 +876,7 @@ STEPS: list[Step] = [
     add_pledges,
     add_screenings,
     add_assignments,
+    add_plans,
 ]
 
 

@@ -377,3 +377,20 @@ def test_pledges_and_assignments(seeded):
              for column in (Assignment.started_on, Assignment.ended_on, Pledge.pledged_on)]
     assert all(d is None or d <= TODAY for d in dates)
     assert _db.session.scalar(select(func.count(ClassTeacher.id))) >= 15 * 2 * 5
+
+
+def test_support_plans(seeded):
+    from sponsor_app.models import Assignment as A
+    from sponsor_app.models import Horizon, MentorRole, PlanGoal, PlanStatus, SupportPlan
+
+    previous, _current = _years()
+    mains = _db.session.scalar(select(func.count(A.id)).where(A.school_year_id == previous.id,
+                                                              A.role == MentorRole.MAIN))
+    plans = _db.session.scalars(select(SupportPlan).where(SupportPlan.school_year_id == previous.id)).all()
+    assert len(plans) == mains
+    assert all(p.status == PlanStatus.APPROVED for p in plans)
+    late = [p for p in plans if p.submitted_on_time is False]
+    assert 0 < len(late) < len(plans) / 2
+    horizons = set(_db.session.scalars(select(PlanGoal.horizon).distinct()))
+    assert horizons == {Horizon.SEMESTER, Horizon.MONTH, Horizon.WEEK}
+    assert _db.session.scalar(select(func.max(PlanGoal.period_start))) <= TODAY
