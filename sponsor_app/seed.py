@@ -792,6 +792,10 @@ PLAN_GOALS = {
 }
 
 
+def _at(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=SCHOOL_TZ)
+
+
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -820,14 +824,16 @@ def add_plans(demo: Demo, rng: random.Random) -> None:
             for domain, options in PLAN_GOALS.items():
                 strategy, goal_text, target_text, action_text = rng.choice(options)
                 goal = PlanGoal(plan_id=plan.id, horizon=Horizon.SEMESTER, domain=domain, strategy=strategy,
-                                text=goal_text, period_start=year.start_date, position=position)
+                                text=goal_text, period_start=year.start_date, position=position,
+                                created_at=_at(written, 10))
                 db.session.add(goal)
                 db.session.flush()
                 position += 1
                 month = month_start(written)
                 while month <= min(year.end_date, demo.today):
                     target = PlanGoal(plan_id=plan.id, parent_id=goal.id, horizon=Horizon.MONTH, domain=domain,
-                                      strategy=strategy, text=target_text, period_start=month, position=position)
+                                      strategy=strategy, text=target_text, period_start=month, position=position,
+                                      created_at=_at(max(written, month), 10))
                     db.session.add(target)
                     db.session.flush()
                     position += 1

@@ -1,8 +1,8 @@
 """Support plans: drafting, goals at three horizons, agreement, submission and review.
 
 Functions add and flush; the request commits. After approval the mentor may still add monthly
-targets and weekly actions (plans grow month by month); the page marks what was added after
-the review.
+targets and weekly actions (plans grow month by month) and even semester goals; the page marks
+a semester goal added after the review.
 """
 
 from datetime import date, timedelta
