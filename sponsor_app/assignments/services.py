@@ -86,11 +86,19 @@ class StaffLoad:
 
     @property
     def over_capacity(self) -> bool:
-        return self.main > self.capacity
+        return self.load > self.capacity
 
     @property
     def pledged_without_mentee(self) -> bool:
-        return bool(self.pledge and self.pledge.willing and self.main + self.support == 0)
+        return bool(self.pledge and self.pledge.willing and not self.has_mentee)
+
+    @property
+    def has_mentee(self) -> bool:
+        return self.main + self.support > 0
+
+    @property
+    def places_left(self) -> int:
+        return max(0, self.capacity - self.load)
 
 
 def staff_loads(school_id: int, year: SchoolYear, department_ids: list[int] | None = None) -> list[StaffLoad]:
@@ -203,17 +211,17 @@ def suggest_mentors(student: Student, class_group: ClassGroup, loads: list[Staff
             if pledge.preferred_commune and student.commune and \
                     pledge.preferred_commune.strip().lower() == student.commune.strip().lower():
                 s.add(_("cùng xã/phường"), 2)
-            if load.main < pledge.effective_capacity:
-                s.add(_("còn nhận được (%(a)d/%(b)d)", a=load.main, b=pledge.effective_capacity), 2)
+            if load.load < pledge.effective_capacity:
+                s.add(_("còn nhận được (%(a)d/%(b)d)", a=load.load, b=pledge.effective_capacity), 2)
             else:
-                s.add(_("đã đủ số đăng ký (%(a)d/%(b)d)", a=load.main, b=pledge.effective_capacity), -3)
+                s.add(_("đã đủ số đăng ký (%(a)d/%(b)d)", a=load.load, b=pledge.effective_capacity), -3)
         else:
             s.add(_("chưa đăng ký nhận đỡ đầu"), -1)
         dept = load.department.id if load.department else None
         if dept in dept_coverage and dept_coverage[dept] < average:
             s.add(_("tổ đang nhận ít hơn trung bình"), 1)
         ranked.append(s)
-    ranked.sort(key=lambda s: (-s.score, s.load.main, s.load.user.sort_key))
+    ranked.sort(key=lambda s: (-s.score, s.load.load, s.load.user.sort_key))
     return ranked[:limit]
 
 
@@ -232,7 +240,7 @@ def department_coverage(loads: list[StaffLoad]) -> dict[int | None, float]:
     for load in loads:
         key = load.department.id if load.department else None
         totals[key][0] += 1
-        totals[key][1] += 1 if load.main + load.support else 0
+        totals[key][1] += load.has_mentee
     return {k: (with_ / n if n else 0) for k, (n, with_) in totals.items()}
 
 
@@ -364,16 +372,16 @@ def coverage(school_id: int, year: SchoolYear) -> Coverage:
     for load in loads:
         key = load.department.name if load.department else "—"
         departments[key][0] += 1
-        departments[key][1] += 1 if load.main + load.support else 0
+        departments[key][1] += load.has_mentee
     return Coverage(
         approved=len(rows), with_main=sum(g[1] for g in grades.values()),
-        staff=len(loads), staff_with_mentee=sum(1 for lo in loads if lo.main + lo.support),
+        staff=len(loads), staff_with_mentee=sum(1 for lo in loads if lo.has_mentee),
         by_department=sorted(((k, v[0], v[1]) for k, v in departments.items()), key=lambda r: (r[0] == "—", r[0])),
         by_grade=sorted((g, v[0], v[1]) for g, v in grades.items()),
         pledged=sum(1 for lo in loads if lo.pledge), willing=sum(1 for lo in loads if lo.pledge and lo.pledge.willing),
         capacity=sum(lo.capacity for lo in loads),
         # Places come from the pledges (capacity minus main mentees held); before anyone has
         # pledged, every staff member without a mentee counts as one place.
-        places_left=(sum(max(0, lo.capacity - lo.main) for lo in loads) if any(lo.pledge for lo in loads)
-                     else sum(1 for lo in loads if lo.main == 0)),
+        places_left=(sum(lo.places_left for lo in loads) if any(lo.pledge for lo in loads)
+                     else sum(1 for lo in loads if lo.load == 0)),
     )
