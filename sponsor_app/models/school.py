@@ -22,6 +22,10 @@ class School(TimestampMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(120))
     principal_name: Mapped[str | None] = mapped_column(String(120))
+    # The social-work focal point (đầu mối công tác xã hội): receives escalations with leadership.
+    social_work_focal_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
+
+    social_work_focal: Mapped["User | None"] = relationship(foreign_keys=[social_work_focal_id])  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<School {self.name}>"
@@ -54,6 +58,10 @@ class SchoolYear(TimestampMixin, db.Model):
     plan_due_days: Mapped[int] = mapped_column(default=14, server_default="14")
     # Monthly notes: days after the due day before the month locks (later changes are amendments).
     note_grace_days: Mapped[int] = mapped_column(default=3, server_default="3")
+    # Reminder e-mails to mentors on these days of the month (before note_day), comma-separated.
+    reminder_days: Mapped[str] = mapped_column(String(40), default="20,24", server_default="20,24")
+    # Escalations must get a response within this many working hours.
+    escalation_response_hours: Mapped[int] = mapped_column(default=8, server_default="8")
     report1_deadline: Mapped[date]
     report2_deadline: Mapped[date]
     is_current: Mapped[bool] = mapped_column(default=False)

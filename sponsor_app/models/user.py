@@ -61,7 +61,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
-    school: Mapped[School] = relationship()
+    school: Mapped[School] = relationship(foreign_keys=[school_id])
     department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
