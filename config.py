@@ -53,6 +53,18 @@ class Config:
     # Number of reverse proxies in front (nginx = 1): client IPs for throttling and the audit log.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
+    # Optional e-mail (reminders, escalation alerts); without MAIL_SERVER only in-app banners.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@localhost")
+    MAIL_FROM_NAME = os.environ.get("MAIL_FROM_NAME", "Đỡ đầu học sinh")
+    # The app's public address, for links in e-mails (e.g. https://dodau.truong.edu.vn).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+
     DEMO_PASSWORD = "demo"  # noqa: S105 — only used by `flask seed-demo`; documented in README
     PER_PAGE = 50
 
