@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import Form, StringField
 from wtforms.validators import ValidationError
 
 from .text import nfc
@@ -75,3 +75,37 @@ def version_conflict(form, obj) -> bool:
         ))
         return True
     return False
+
+
+class SubForm(Form):
+    """A row inside a FieldList (no CSRF of its own), with the same NFC + strip of text inputs."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = unbound_field.kwargs.get("filters", ())
+            if unbound_field.field_class in (StringField, VNDateField):
+                unbound_field.kwargs["filters"] = (_strip, *filters)
+            return unbound_field.bind(form=form, **options)
+
+
+class MoneyField(StringField):
+    """An amount in VND typed as 500000, 500.000 or 500 000 (đ); stored as an integer."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {}).setdefault("inputmode", "numeric")
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return f"{self.data:,}".replace(",", ".") if self.data else ""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        digits = valuelist[0].strip().lower().removesuffix("đ").removesuffix("vnd").strip()
+        digits = digits.replace(".", "").replace(",", "").replace(" ", "")
+        if not digits.isdigit() or len(digits) > 12:
+            raise ValueError(_l("Số tiền không hợp lệ: chỉ ghi số, ví dụ 500.000."))
+        self.data = int(digits)

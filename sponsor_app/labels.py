@@ -110,6 +110,60 @@ PLAN_STATUS_LABELS = {
     "changes_requested": _l("Cần bổ sung"),
 }
 
+# Monthly notes.
+RATING_LABELS = {"progress": _l("Tiến bộ"), "steady": _l("Giữ vững"), "decline": _l("Sa sút")}
+TREND_LABELS = {"better": _l("Tốt hơn"), "same": _l("Như tháng trước"), "worse": _l("Kém đi")}
+CONTACT_WITH_LABELS = {
+    "student": _l("Học sinh"),
+    "family": _l("Gia đình"),
+    "subject_teacher": _l("GV bộ môn"),
+    "homeroom": _l("GV chủ nhiệm"),
+}
+NOTE_METHOD_LABELS = {
+    "meeting": _l("Gặp trực tiếp"),
+    "home_visit": _l("Thăm nhà"),
+    "phone": _l("Điện thoại"),
+    "message": _l("Tin nhắn (Zalo, SMS)"),
+}
+TARGET_PROGRESS_LABELS = {"achieved": _l("Đạt"), "partly": _l("Đạt một phần"), "not_yet": _l("Chưa đạt")}
+SUPPORT_KIND_LABELS = {
+    "hoc_bong": _l("Học bổng, tiền mặt"),
+    "do_dung": _l("Sách vở, đồ dùng học tập"),
+    "quan_ao": _l("Quần áo, đồng phục"),
+    "xe_dap": _l("Xe đạp, phương tiện đi học"),
+    "bua_an": _l("Bữa ăn, gạo, thực phẩm"),
+    "hoc_phi": _l("Miễn, giảm, hỗ trợ học phí"),
+    "hoc_bu": _l("Dạy kèm, học bù miễn phí"),
+    "khac": _l("Hỗ trợ khác"),
+}
+NOTE_STATE_LABELS = {
+    "done": _l("Đã gửi"),
+    "late_done": _l("Gửi muộn"),
+    "draft": _l("Đang soạn"),
+    "due": _l("Chưa gửi"),
+    "overdue": _l("Quá hạn"),
+    "locked_missing": _l("Thiếu (đã khoá sổ)"),
+    "upcoming": _l("Chưa đến tháng"),
+}
+NOTE_STATE_STYLES = {
+    "done": "success", "late_done": "warning", "draft": "info", "due": "secondary", "overdue": "danger",
+    "locked_missing": "dark", "upcoming": "light",
+}
+REVIEW_STATUS_LABELS = {"pending": _l("Chờ tổ trưởng xem"), "seen": _l("Tổ trưởng đã xem"),
+                        "needs_more": _l("Cần bổ sung")}
+NOTE_FIELD_LABELS = {
+    "absences": _l("Số buổi nghỉ trong tháng"),
+    "learning_trend": _l("Học tập"),
+    "conduct_trend": _l("Rèn luyện"),
+    "wellbeing": _l("Sức khoẻ, tâm lý, đời sống"),
+    "rating": _l("Đánh giá chung"),
+    "concerns": _l("Điều lo ngại"),
+    "next_steps": _l("Việc sẽ làm tháng tới"),
+    "contacts": _l("Liên hệ trong tháng"),
+    "supports": _l("Hỗ trợ đã trao"),
+    "progress": _l("Tiến độ mục tiêu"),
+}
+
 
 def role_label(role) -> str:
     return str(ROLE_LABELS[Role(role)])
@@ -145,4 +199,14 @@ TEMPLATE_LABELS = {
     "horizon_labels": HORIZON_LABELS,
     "domain_labels": DOMAIN_LABELS,
     "plan_status_labels": PLAN_STATUS_LABELS,
+    "rating_labels": RATING_LABELS,
+    "trend_labels": TREND_LABELS,
+    "contact_with_labels": CONTACT_WITH_LABELS,
+    "note_method_labels": NOTE_METHOD_LABELS,
+    "target_progress_labels": TARGET_PROGRESS_LABELS,
+    "support_kind_labels": SUPPORT_KIND_LABELS,
+    "note_state_labels": NOTE_STATE_LABELS,
+    "note_state_styles": NOTE_STATE_STYLES,
+    "review_status_labels": REVIEW_STATUS_LABELS,
+    "note_field_labels": NOTE_FIELD_LABELS,
 }

@@ -22,6 +22,7 @@ from .models import (
     Department,
     Enrollment,
     MentorRole,
+    MonthlyNote,
     Role,
     SchoolYear,
     Screening,
@@ -260,6 +261,64 @@ def get_plan_or_404(plan_id: int, check=can_view_plan) -> SupportPlan:
     return plan
 
 
+# --- monthly notes ------------------------------------------------------------------------
+# Read: leadership, the student's mentors and homeroom teacher of that year, the head of the
+# author's department (who signs notes off). The union sees totals only (issue 6 onward).
+
+def is_active_mentor(user: User, student_id: int, year_id: int, role: MentorRole | None = None) -> bool:
+    stmt = select(Assignment.id).where(Assignment.student_id == student_id, Assignment.school_year_id == year_id,
+                                       Assignment.mentor_id == user.id, Assignment.ended_on.is_(None))
+    if role is not None:
+        stmt = stmt.where(Assignment.role == role)
+    return db.session.execute(stmt.limit(1)).first() is not None
+
+
+def can_view_notes(user: User, student: Student, year: SchoolYear) -> bool:
+    """Whether the user may read the student's monthly notes of `year`."""
+    if student.school_id != user.school_id:
+        return False
+    if user.has_role(Role.LEADER):
+        return True
+    if is_active_mentor(user, student.id, year.id) or is_homeroom_of(user, student, year):
+        return True
+    if user.has_role(Role.DEPT_HEAD):
+        stmt = department_mentee_ids(user, year).where(Assignment.student_id == student.id).limit(1)
+        return db.session.execute(stmt).first() is not None
+    return False
+
+
+def can_write_note(user: User, student: Student, year: SchoolYear) -> bool:
+    """The student's current main mentor writes the monthly note."""
+    return student.school_id == user.school_id and is_active_mentor(user, student.id, year.id, MentorRole.MAIN)
+
+
+def can_contribute_note(user: User, student: Student, year: SchoolYear) -> bool:
+    """Supporting mentors add their own contributions to a month."""
+    return student.school_id == user.school_id and is_active_mentor(user, student.id, year.id, MentorRole.SUPPORT)
+
+
+def can_review_note(user: User, note: MonthlyNote) -> bool:
+    """The head of the author's department (or leadership) signs notes off."""
+    if note.school_id != user.school_id:
+        return False
+    return user.has_role(Role.LEADER) or (user.has_role(Role.DEPT_HEAD) and heads_department_of(user, note.author_id))
+
+
+def can_review_notes(user: User) -> bool:
+    return user.has_role(Role.LEADER, Role.DEPT_HEAD)
+
+
+def get_note_or_404(note_id: int, check=None) -> MonthlyNote:
+    note = get_in_school_or_404(MonthlyNote, note_id)
+    if check is not None:
+        allowed = check(current_user, note)
+    else:  # the author keeps reading what they wrote after the mentoring ended
+        allowed = note.author_id == current_user.id or can_view_notes(current_user, note.student, note.school_year)
+    if not allowed:
+        abort(403)
+    return note
+
+
 def can_assign_mentors(user: User) -> bool:
     """Assignment is decided by leadership (at the assignment meeting)."""
     return user.has_role(Role.LEADER)
@@ -300,4 +359,9 @@ TEMPLATE_PREDICATES = {
     "can_view_coverage": can_view_coverage,
     "can_edit_plan": can_edit_plan,
     "can_review_plan": can_review_plan,
+    "can_view_notes": can_view_notes,
+    "can_write_note": can_write_note,
+    "can_contribute_note": can_contribute_note,
+    "can_review_note": can_review_note,
+    "can_review_notes": can_review_notes,
 }

@@ -247,6 +247,7 @@ def mentoring(world):
         Domain,
         Horizon,
         MentorRole,
+        MonthlyNote,
         PlanGoal,
         PlanStatus,
         SupportPlan,
@@ -271,5 +272,10 @@ def mentoring(world):
     world.goal = PlanGoal(plan_id=world.plan.id, horizon=Horizon.SEMESTER, domain=Domain.LEARNING,
                           text="Không còn môn Chưa đạt cuối học kỳ I", period_start=world.year.start_date)
     _db.session.add(world.goal)
+    world.note_month = world.year.assignment_deadline.replace(day=1)
+    world.note = MonthlyNote(school_id=world.school.id, school_year_id=world.year.id, student_id=world.mentee.id,
+                             assignment_id=world.main_assignment.id, author_id=world.teacher.id,
+                             month=world.note_month)  # a draft
+    _db.session.add(world.note)
     _db.session.commit()
     return world

@@ -208,6 +208,28 @@ MATRIX += [
     ("progress.reviews", "GET", lambda w: "/progress/reviews", expect(403, depthead=200, leader=200), None),
 ]
 
+NOTE_READERS = expect(403, leader=200, teacher=200, union=200, depthead=200)  # mentors, dept head, leader
+NOTE_REVIEWERS = expect(403, leader=200, depthead=200)
+
+
+def _note_url(w, suffix=""):
+    return f"/progress/students/{w.mentee.id}/notes/{w.note_month:%Y-%m}{suffix}"
+
+
+MATRIX += [
+    ("progress.notes_timeline", "GET", lambda w: f"/progress/students/{w.mentee.id}/notes", NOTE_READERS, None),
+    ("progress.notes_timeline", "GET", lambda w: f"/progress/students/{w.other_school_student.id}/notes",
+     expect(404), None),
+    ("progress.note", "GET", _note_url, NOTE_READERS, None),
+    ("progress.note", "GET", lambda w: f"/progress/students/{w.other_school_student.id}/notes/{w.note_month:%Y-%m}",
+     expect(404), None),
+    ("progress.save_note", "POST", _note_url, expect(403, teacher=302), BLANK_FORM),
+    ("progress.review_note", "POST", lambda w: f"/progress/notes/{w.note.id}/review", NOTE_REVIEWERS,
+     lambda w: {"decision": "seen"}),
+    ("progress.contribute", "POST", lambda w: _note_url(w, "/contributions"), expect(403, union=200), BLANK_FORM),
+    ("progress.note_queue", "GET", lambda w: "/progress/notes/queue", NOTE_REVIEWERS, None),
+]
+
 # Endpoints deliberately outside the matrix.
 EXEMPT = {"static"}
 

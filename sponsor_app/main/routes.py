@@ -9,6 +9,7 @@ from ..context import selected_year
 from ..extensions import db
 from ..models import Role, SchoolYear
 from ..permissions import get_in_school_or_404
+from ..progress import notes
 from ..screening import services as screening_services
 from ..timeutil import local_today
 from . import services
@@ -53,6 +54,9 @@ def home(role: str):
         ctx["departments"] = services.department_members(user)
     if role == Role.TEACHER and year is not None:
         ctx["mentees"] = assignment_services.mentor_home(user, year)
+        ctx["progress"] = notes.mentor_overview(ctx["mentees"], year, ctx["today"])
+        ctx["due_soon"] = notes.due_soon(ctx["progress"])
+        ctx["missing"] = notes.previous_missing(ctx["progress"])
         ctx["pledge"] = assignment_services.pledge_of(user, year)
     if role in (Role.LEADER, Role.DEPT_HEAD, Role.UNION) and year is not None:
         ctx["coverage"] = assignment_services.coverage(user.school_id, year)

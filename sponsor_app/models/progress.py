@@ -181,9 +181,12 @@ class MonthlyNote(TimestampMixin, db.Model):
     assignment: Mapped[Assignment] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
-    contacts: Mapped[list["NoteContact"]] = relationship(back_populates="note", order_by="NoteContact.position")
-    progress: Mapped[list["NoteTarget"]] = relationship(back_populates="note", order_by="NoteTarget.id")
-    supports: Mapped[list["NoteSupport"]] = relationship(back_populates="note", order_by="NoteSupport.position")
+    contacts: Mapped[list["NoteContact"]] = relationship(back_populates="note", order_by="NoteContact.position",
+                                                        cascade="all, delete-orphan")
+    progress: Mapped[list["NoteTarget"]] = relationship(back_populates="note", order_by="NoteTarget.id",
+                                                       cascade="all, delete-orphan")
+    supports: Mapped[list["NoteSupport"]] = relationship(back_populates="note", order_by="NoteSupport.position",
+                                                        cascade="all, delete-orphan")
     revisions: Mapped[list["NoteRevision"]] = relationship(back_populates="note", order_by="NoteRevision.id")
     reviews: Mapped[list["NoteReview"]] = relationship(back_populates="note", order_by="NoteReview.id")
 

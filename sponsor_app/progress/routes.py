@@ -1,28 +1,36 @@
-"""Support plans: the mentor drafts and submits, the department head approves or asks for more."""
+"""Support plans and monthly notes: the mentor writes, the department head signs off."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import audit
 from ..context import require_year
 from ..exceptions import RuleError
 from ..extensions import db
 from ..forms import version_conflict
-from ..models import PlanGoal, Role, Student, SupportPlan
+from ..models import MonthlyNote, NoteStatus, PlanGoal, ReviewStatus, Role, SchoolYear, Student, SupportPlan
 from ..permissions import (
+    can_contribute_note,
     can_edit_plan,
+    can_review_note,
     can_review_plan,
+    can_view_notes,
     can_view_student,
+    can_write_note,
     get_in_school_or_404,
+    get_note_or_404,
     get_plan_or_404,
     role_required,
 )
 from ..roster.services import enrollment_in
-from . import plans
-from .forms import AgreementForm, GoalForm, ReviewForm
+from ..timeutil import local_today
+from . import notes, plans
+from .calendar import is_locked, note_due
+from .forms import AgreementForm, ContributionForm, GoalForm, NoteForm, NoteReviewForm, ReviewForm
 
 bp = Blueprint("progress", __name__)
 
@@ -175,3 +183,171 @@ def review(plan_id: int):
 def reviews():
     year = require_year()
     return render_template("progress/reviews.html", year=year, queue=plans.review_queue(current_user, year))
+
+
+# --- monthly notes -----------------------------------------------------------------------------
+
+def _year_of(month_text: str) -> tuple[date, SchoolYear]:
+    """The month in the URL and the school year it belongs to (404 for anything else)."""
+    month = notes.parse_month(month_text)
+    year = notes.year_of_month(current_user.school_id, month) if month else None
+    if year is None:
+        abort(404)
+    return month, year
+
+
+def _note_form_data(note: MonthlyNote | None, targets) -> dict:
+    reported = {t.goal_id: t for t in note.progress} if note else {}
+    data = {"targets": [{"goal_id": g.id, "progress": reported[g.id].progress.value if g.id in reported else "",
+                         "comment": reported[g.id].comment if g.id in reported else ""} for g in targets]}
+    if note is None:
+        return data | {"contacts": [{}, {}], "supports": [{}]}
+    for name in notes.SCALARS:
+        value = getattr(note, name)
+        data[name] = value.value if hasattr(value, "value") else value
+    data["contacts"] = [{"contact_on": c.contact_on, "with_whom": c.with_whom.value, "method": c.method.value,
+                         "summary": c.summary} for c in note.contacts] + [{}, {}]
+    data["supports"] = [{"kind": s.kind, "value_vnd": s.value_vnd, "donor": s.donor} for s in note.supports] + [{}]
+    data["version"] = note.version
+    return data
+
+
+def _note_page(student: Student, year: SchoolYear, month: date, note: MonthlyNote | None, *, form=None,
+               review_form=None, contribution_form=None, status: int = 200):
+    today = local_today()
+    plan = plans.plan_for(student, year)
+    targets = notes.targets_for(plan, month, note)
+    main = notes.main_assignment(student, year)
+    writable = notes.is_writable(main, current_user, year, month, today, note)
+    if form is None:
+        form = NoteForm(formdata=None, data=_note_form_data(note, targets))
+    state = notes.month_cells(year, main.started_on if main else year.start_date, today,
+                              {month: note} if note else {})
+    return render_template(
+        "progress/note.html", student=student, year=year, month=month, note=note, form=form, plan=plan,
+        goals={g.id: g for g in targets}, writable=writable,
+        locked=is_locked(month, today, year.note_day, year.note_grace_days),
+        due=note_due(month, year.note_day), state=next((c.state for c in state if c.month == month), None),
+        enrollment=enrollment_in(student, year), contributions=notes.contributions_for(student, month),
+        review_form=review_form or NoteReviewForm(formdata=None),
+        contribution_form=contribution_form or ContributionForm(formdata=None)), status
+
+
+@bp.get("/students/<int:student_id>/notes")
+@login_required
+def notes_timeline(student_id: int):
+    """The mentee's months of the selected year: state of each note, chart of absences and ratings."""
+    year = require_year()
+    student = get_in_school_or_404(Student, student_id)
+    if not can_view_notes(current_user, student, year):
+        abort(403)
+    main = notes.main_assignment(student, year)
+    found = notes.notes_by_student(year, [student.id]).get(student.id, {})
+    started = main.started_on if main else min(found, default=year.start_date)
+    row = notes.MenteeProgress(main, None, months=notes.month_cells(year, started, local_today(), found))
+    audit.record("notes_timeline_viewed", student, year=year.name)
+    db.session.commit()
+    return render_template("progress/notes.html", student=student, year=year, row=row, main=main,
+                           enrollment=enrollment_in(student, year))
+
+
+@bp.get("/students/<int:student_id>/notes/<month_text>")
+@login_required
+def note(student_id: int, month_text: str):
+    month, year = _year_of(month_text)
+    student = get_in_school_or_404(Student, student_id)
+    found = notes.note_of(student, month)
+    if not (can_view_notes(current_user, student, year) or (found and found.author_id == current_user.id)):
+        abort(403)
+    if found is not None:
+        audit.record("note_viewed", found, student_id=student.id)
+        db.session.commit()
+    return _note_page(student, year, month, found)
+
+
+@bp.post("/students/<int:student_id>/notes/<month_text>")
+@login_required
+def save_note(student_id: int, month_text: str):
+    month, year = _year_of(month_text)
+    student = get_in_school_or_404(Student, student_id)
+    if not can_write_note(current_user, student, year):
+        abort(403)
+    today = local_today()
+    found = notes.note_of(student, month)
+    if not notes.is_writable(notes.main_assignment(student, year), current_user, year, month, today, found):
+        flash(_("Tháng %(m)s không nằm trong thời gian đỡ đầu (từ khi được phân công đến nay).",
+                m=month.strftime("%m/%Y")), "warning")
+        return redirect(url_for("progress.note", student_id=student.id, month_text=month_text))
+    form = NoteForm()
+    submitting = request.form.get("action") == "submit"
+    if not form.validate_on_submit() or (found is not None and version_conflict(form, found)):
+        return _note_page(student, year, month, found, form=form)
+    targets = notes.targets_for(plans.plan_for(student, year), month, found)
+    try:
+        note = found or notes.open_note(student, year, month, by=current_user, today=today)
+        notes.save_note(note, form.note_data(), by=current_user, today=today,
+                        allowed_goals={g.id for g in targets}, reason=form.reason.data)
+        submitted_now = submitting and note.status == NoteStatus.DRAFT
+        if submitted_now:
+            notes.submit_note(note, by=current_user, today=today)
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        form.form_errors.append(str(err))
+        return _note_page(student, year, month, notes.note_of(student, month), form=form)
+    except StaleDataError:
+        db.session.rollback()
+        form.form_errors.append(_("Nhận xét vừa được người khác sửa. Nội dung bạn nhập vẫn còn bên dưới; "
+                                  "hãy mở lại trang trong thẻ khác để xem bản mới."))
+        return _note_page(student, year, month, notes.note_of(student, month), form=form)
+    if submitted_now:
+        flash(_("Đã gửi nhận xét tháng %(m)s.", m=month.strftime("%m/%Y")) if note.submitted_on_time
+              else _("Đã gửi nhận xét tháng %(m)s (gửi muộn).", m=month.strftime("%m/%Y")), "success")
+    else:
+        flash(_("Đã lưu."), "success")
+    return redirect(url_for("progress.note", student_id=student.id, month_text=month_text))
+
+
+@bp.post("/notes/<int:note_id>/review")
+@login_required
+def review_note(note_id: int):
+    note = get_note_or_404(note_id, can_review_note)
+    form = NoteReviewForm()
+    if form.validate_on_submit():
+        try:
+            notes.review_note(note, ReviewStatus(form.decision.data), form.comment.data, by=current_user)
+        except RuleError as err:
+            db.session.rollback()
+            form.comment.errors.append(str(err))
+        else:
+            db.session.commit()
+            flash(_("Đã ghi ý kiến của tổ trưởng."), "success")
+            return redirect(url_for("progress.note_queue"))
+    return _note_page(note.student, note.school_year, note.month, notes.note_of(note.student, note.month),
+                      review_form=form)
+
+
+@bp.post("/students/<int:student_id>/notes/<month_text>/contributions")
+@login_required
+def contribute(student_id: int, month_text: str):
+    month, year = _year_of(month_text)
+    student = get_in_school_or_404(Student, student_id)
+    if not can_contribute_note(current_user, student, year):
+        abort(403)
+    form = ContributionForm()
+    if form.validate_on_submit():
+        notes.add_contribution(student, month, form.text.data, by=current_user)
+        db.session.commit()
+        flash(_("Đã ghi đóng góp của bạn."), "success")
+        return redirect(url_for("progress.note", student_id=student.id, month_text=month_text) + "#contributions")
+    return _note_page(student, year, month, notes.note_of(student, month), contribution_form=form)
+
+
+@bp.get("/notes/queue")
+@role_required(Role.DEPT_HEAD, Role.LEADER)
+def note_queue():
+    """The department head's sign-off queue: submitted notes to mark "đã xem" or "cần bổ sung"."""
+    year = require_year()
+    return render_template("progress/note_queue.html", year=year,
+                           pending=notes.review_queue(current_user, year),
+                           waiting=notes.review_queue(current_user, year, ReviewStatus.NEEDS_MORE))
