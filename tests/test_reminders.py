@@ -363,11 +363,19 @@ def test_a_refused_recipient_is_reported_and_the_others_still_go(emails, smtp, d
     assert db.session.execute(select(ReminderLog.user_id)).scalars().all() == [emails.teacher.id]
 
 
-def test_an_unreachable_server_fails_every_send_and_logs_nothing(emails, app, db):
+def test_an_unreachable_server_is_reported_per_recipient_and_logs_nothing(emails, app, db, runner):
+    mentee(emails, emails.homeroom, "Đào Thị Cúc")
+    db.session.commit()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)  # nothing listens
     report = send_reminders(emails.school.id, emails.year, date(2027, 1, 20))
-    assert [o.status for o in report.outcomes] == [FAILED]
+    # The first failure does not stop the run: every recipient is tried and reported.
+    assert [(o.reminder.recipient.username, o.status) for o in report.outcomes] == [
+        ("teacher", FAILED), ("homeroom", FAILED)]
+    assert all(o.error for o in report.failed)
     assert db.session.scalar(select(func.count()).select_from(ReminderLog)) == 0
+    db.session.rollback()
+    result = runner.invoke(args=["send-reminders", "--date", "20/01/2027"])
+    assert result.exit_code == 1 and "2 nhắc GV (2 lỗi)" in result.output and "Traceback" not in result.output
 
 
 def test_dry_run_sends_and_logs_nothing(emails, smtp, db):
@@ -493,3 +501,17 @@ def test_dept_head_banner_hidden_when_all_submitted_and_queries_bounded(app, men
         large, html = page()
     assert "Còn 6 nhận xét tháng 01/2027 chưa gửi" in html
     assert large == small
+
+
+def test_a_reminder_logged_meanwhile_by_another_run_is_not_sent_twice(emails, smtp, db):
+    school_id, teacher_id = emails.school.id, emails.teacher.id
+    [planned] = plan_reminders(school_id, emails.year, date(2027, 1, 20))
+    db.session.commit()
+    with db.engine.begin() as conn:  # another cron run, on its own connection, sent it first
+        conn.execute(ReminderLog.__table__.insert().values(
+            school_id=school_id, kind="mentor_20", user_id=teacher_id, month=JAN, notes_count=1))
+    outcome = reminders._send_one(school_id, planned, date(2027, 1, 20))
+    assert outcome.status == reminders.ALREADY_SENT
+    assert smtp.messages == []
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(ReminderLog)) == 1
