@@ -1,4 +1,4 @@
-"""Flask CLI commands: create-admin, seed-demo, import, backup."""
+"""Flask CLI commands: create-admin, seed-demo, import, backup, send-reminders."""
 
 import sqlite3
 from pathlib import Path
@@ -16,6 +16,7 @@ from .models import Role, School, User
 def register(app) -> None:
     from .assignments import cli as _assignments_cli  # noqa: F401 — adds `flask report assignment-list`
     from .imports.cli import import_group
+    from .progress.cli import send_reminders_command
     from .screening.cli import report_group
     from .seed import seed_demo_command
 
@@ -24,6 +25,7 @@ def register(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(import_group)
     app.cli.add_command(report_group)
+    app.cli.add_command(send_reminders_command)
 
 
 @click.command("create-admin")

@@ -110,11 +110,15 @@ def mentee_ids(user: User, year: SchoolYear):
                                                Assignment.school_year_id == year.id)
 
 
+def department_member_ids(user: User):
+    """Members of the departments the user heads (the mentors a department head monitors)."""
+    return select(User.id).join(Department, Department.id == User.department_id).where(
+        Department.head_id == user.id)
+
+
 def department_mentee_ids(user: User, year: SchoolYear):
     """Students mentored in `year` by members of the departments the user heads."""
-    members = select(User.id).join(Department, Department.id == User.department_id).where(
-        Department.head_id == user.id)
-    return select(Assignment.student_id).where(Assignment.mentor_id.in_(members),
+    return select(Assignment.student_id).where(Assignment.mentor_id.in_(department_member_ids(user)),
                                                Assignment.school_year_id == year.id)
 
 

@@ -52,6 +52,9 @@ def home(role: str):
         ctx["staff_by_department"] = services.staff_by_department(user.school_id)
     if role == Role.DEPT_HEAD:
         ctx["departments"] = services.department_members(user)
+        if year is not None:  # the current month's notes still missing in the department(s)
+            from ..progress.reminders import department_missing
+            ctx["missing_notes"] = department_missing(user, year, ctx["today"])
     if role == Role.TEACHER and year is not None:
         ctx["mentees"] = assignment_services.mentor_home(user, year)
         ctx["progress"] = notes.mentor_overview(ctx["mentees"], year, ctx["today"])
