@@ -215,3 +215,100 @@ def test_month_cells_follow_the_calendar(mentee_world, db):
     cells = notes.month_cells(year, date(year.first_year, 11, 10), today, {})
     assert [c.month for c in cells] == [date(year.first_year, 11, 1), date(year.first_year, 12, 1)]
     assert [c.state.state for c in cells] == ["locked_missing", "overdue"]
+
+
+def test_concurrent_edits_one_wins_the_other_is_told(app, client_for, mentee_world, db):
+    """Two people save the same note at once (same version): one change is stored, the other
+    request answers with the conflict message (SQLite and PostgreSQL alike), nothing is mixed."""
+    import threading
+
+    w = mentee_world
+    first = client_for("teacher")
+    first.post(_url(w), data=_form())
+    version = _note(w).version
+    clients = [client_for("teacher"), client_for("teacher")]
+    barrier = threading.Barrier(2)
+    results = {}
+    url = _url(w)  # read here: the threads must not touch the test's session
+
+    def save(i):
+        with app.app_context():
+            barrier.wait()
+            response = clients[i].post(url, data=_form(version=version, concerns=f"Bản số {i}"))
+        results[i] = (response.status_code, response.get_data(as_text=True))
+
+    db.session.commit()  # no transaction of the test itself stays open
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    codes = sorted(code for code, _ in results.values())
+    assert codes == [200, 302], codes
+    loser = next(i for i, (code, _) in results.items() if code == 200)
+    assert "người khác sửa" in results[loser][1] and f"Bản số {loser}" in results[loser][1]
+    assert _note(w).concerns == f"Bản số {1 - loser}"
+
+
+def test_stale_session_cannot_overwrite(app, mentee_world, db):
+    """The version column at the database level: a second session holding the old version fails."""
+    from sqlalchemy.orm import Session
+    from sqlalchemy.orm.exc import StaleDataError
+
+    w = mentee_world
+    note = MonthlyNote(school_id=w.school.id, school_year_id=w.year.id, student_id=w.mentee.id,
+                       assignment_id=w.main_assignment.id, author_id=w.teacher.id, month=MONTH)
+    db.session.add(note)
+    db.session.flush()
+    note_id = note.id
+    db.session.commit()  # the test's own session holds no transaction (SQLite: one writer at a time)
+    with Session(db.engine, expire_on_commit=False) as one, Session(db.engine, expire_on_commit=False) as two:
+        a = one.get(MonthlyNote, note_id)
+        one.commit()  # each read in its own transaction, as two page loads would be
+        b = two.get(MonthlyNote, note_id)
+        two.commit()
+        a.concerns = "Một"
+        one.commit()
+        b.concerns = "Hai"
+        with pytest.raises(StaleDataError):
+            two.commit()
+    db.session.expire_all()
+    assert db.session.get(MonthlyNote, note_id).concerns == "Một"
+
+
+def _mentees(world, db, n):
+    from sponsor_app.models import Assignment, MentorRole
+    from tests.factories import make_student
+
+    for i in range(n):
+        student = make_student(world.other_class, f"Học Sinh Thêm{i}")
+        db.session.add(Assignment(school_id=world.school.id, school_year_id=world.year.id, student_id=student.id,
+                                  mentor_id=world.teacher.id, role=MentorRole.MAIN,
+                                  started_on=world.year.start_date))
+        db.session.flush()
+        db.session.add(MonthlyNote(school_id=world.school.id, school_year_id=world.year.id, student_id=student.id,
+                                   assignment_id=db.session.query(Assignment).filter_by(
+                                       student_id=student.id).one().id,
+                                   author_id=world.teacher.id, month=MONTH, status=NoteStatus.SUBMITTED,
+                                   submitted_at=notes.utcnow(), submitted_on_time=True,
+                                   review_status=ReviewStatus.PENDING, rating=Rating.STEADY))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("url", ["/home/teacher", "/progress/notes/queue"])
+def test_pages_issue_a_bounded_number_of_queries(app, client_for, mentee_world, db, url):
+    from flask_sqlalchemy.record_queries import get_recorded_queries
+
+    client = client_for("teacher" if "home" in url else "depthead")
+
+    def count():
+        with app.test_request_context():
+            before = len(get_recorded_queries())
+            response = client.get(url)
+            assert response.status_code == 200
+            return len(get_recorded_queries()) - before
+
+    _mentees(mentee_world, db, 1)
+    small = count()
+    _mentees(mentee_world, db, 8)
+    assert count() == small
