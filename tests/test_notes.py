@@ -312,3 +312,20 @@ def test_pages_issue_a_bounded_number_of_queries(app, client_for, mentee_world, 
     small = count()
     _mentees(mentee_world, db, 8)
     assert count() == small
+
+
+def test_a_dropout_ends_the_months_and_shows_on_the_timeline(leader_client, mentee_world, db):
+    from sponsor_app.assignments.services import REASON_STUDENT_LEFT, end_student_assignments
+    from sponsor_app.models import StudentStatus
+
+    w = mentee_world
+    left_on = w.year.start_date + timedelta(days=40)
+    w.mentee.status, w.mentee.status_date = StudentStatus.DROPPED_OUT, left_on
+    end_student_assignments(w.mentee, REASON_STUDENT_LEFT, by=None)
+    for a in (w.main_assignment, w.support_assignment):
+        a.ended_on = left_on
+    db.session.commit()
+    page = leader_client.get(f"/progress/students/{w.mentee.id}/notes").get_data(as_text=True)
+    assert "Bỏ học" in page and format_date(left_on) in page and "Việc đỡ đầu đã kết thúc" in page
+    shown = {m for m in notes.campaign_months(w.year.start_date, TODAY) if f"Tháng {m:%m/%Y}" in page}
+    assert shown == set(notes.campaign_months(w.year.start_date, left_on))

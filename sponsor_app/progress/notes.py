@@ -81,10 +81,11 @@ def month_key(month: date) -> str:
     return month.strftime("%Y-%m")
 
 
-def mentee_months(year: SchoolYear, started_on: date, today: date) -> list[date]:
-    """The months a mentee has (or had) a note to write: from the assignment to today, within the year."""
+def mentee_months(year: SchoolYear, started_on: date, today: date, ended_on: date | None = None) -> list[date]:
+    """The months a mentee has (or had) a note to write: from the assignment to today (or to the
+    end of the mentoring), within the year."""
     first = max(started_on, year.start_date)
-    last = min(today, year.end_date)
+    last = min(today, year.end_date, ended_on or today)
     return campaign_months(first, last) if first <= last else []
 
 
@@ -100,6 +101,14 @@ def is_writable(main: Assignment | None, user: User, year: SchoolYear, month: da
     if main is None or main.mentor_id != user.id:
         return False
     return note is not None or month in mentee_months(year, main.started_on, today)
+
+
+def last_main_assignment(student: Student, year: SchoolYear) -> Assignment | None:
+    """The active main mentoring, else the one that ended last (a student who left, a reassignment)."""
+    return db.session.scalar(select(Assignment).where(
+        Assignment.student_id == student.id, Assignment.school_year_id == year.id,
+        Assignment.role == MentorRole.MAIN).order_by(Assignment.ended_on.is_(None).desc(),
+                                                     Assignment.ended_on.desc()).limit(1))
 
 
 def note_of(student: Student, month: date) -> MonthlyNote | None:
@@ -335,9 +344,10 @@ class MenteeProgress:
                             and c.note.rating else None for c in self.months]}
 
 
-def month_cells(year: SchoolYear, started_on: date, today: date, notes: dict[date, MonthlyNote]) -> list[MonthCell]:
+def month_cells(year: SchoolYear, started_on: date, today: date, notes: dict[date, MonthlyNote],
+                ended_on: date | None = None) -> list[MonthCell]:
     cells = []
-    for month in mentee_months(year, started_on, today):
+    for month in mentee_months(year, started_on, today, ended_on):
         note = notes.get(month)
         submitted = note is not None and note.status == NoteStatus.SUBMITTED
         state = month_state(month, today, year.note_day, year.note_grace_days,

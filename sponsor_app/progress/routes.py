@@ -241,10 +241,11 @@ def notes_timeline(student_id: int):
     student = get_in_school_or_404(Student, student_id)
     if not can_view_notes(current_user, student, year):
         abort(403)
-    main = notes.main_assignment(student, year)
+    main = notes.last_main_assignment(student, year)
     found = notes.notes_by_student(year, [student.id]).get(student.id, {})
     started = main.started_on if main else min(found, default=year.start_date)
-    row = notes.MenteeProgress(main, None, months=notes.month_cells(year, started, local_today(), found))
+    row = notes.MenteeProgress(main, None, months=notes.month_cells(year, started, local_today(), found,
+                                                                     main.ended_on if main else None))
     audit.record("notes_timeline_viewed", student, year=year.name)
     db.session.commit()
     return render_template("progress/notes.html", student=student, year=year, row=row, main=main,
