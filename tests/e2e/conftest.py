@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 
 from sponsor_app import create_app
 from sponsor_app.extensions import db
-from sponsor_app.models import ClassGroup
+from sponsor_app.models import ClassGroup, Student
 from sponsor_app.seed import HOMEROOM_CLASS, build_demo_school
 from sponsor_app.timeutil import local_today
 
@@ -44,6 +44,9 @@ class LiveServer:
     homeroom_class_id: int
     homeroom_class_size: int
     names: dict  # demo username → full name
+    note_mentor: str | None = None  # a main mentor of the depthead's department with this month's note to write
+    note_student_id: int | None = None
+    note_student_name: str | None = None
 
 
 @pytest.fixture(scope="session")
@@ -59,11 +62,14 @@ def live_server(tmp_path_factory):
         class_size = sum(1 for _, c in demo.enrolled[demo.current.id] if c.id == own_class.id)
         class_id = own_class.id
         names = {username: user.full_name for username, user in demo.accounts.items()}
+        note_student = db.session.get(Student, demo.note_journey_student) if demo.note_journey_student else None
+        note_journey = (demo.note_journey_mentor, note_student.id if note_student else None,
+                        note_student.full_name if note_student else None)
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield LiveServer(f"http://127.0.0.1:{server.server_port}", class_id, class_size, names)
+    yield LiveServer(f"http://127.0.0.1:{server.server_port}", class_id, class_size, names, *note_journey)
     server.shutdown()
     thread.join(timeout=5)
     with app.app_context():
