@@ -13,10 +13,61 @@ def _strip(value):
     return nfc(value) if isinstance(value, str) else value
 
 
+# WTForms ships no Vietnamese catalog: its built-in messages (a number that is not a number, a
+# choice that is not offered, ...) in Vietnamese; the English UI shows the originals.
+WTFORMS_VI = {
+    "Not a valid choice.": "Lựa chọn không hợp lệ.",
+    "Not a valid integer value.": "Hãy nhập một số nguyên.",
+    "Not a valid decimal value.": "Hãy nhập một số.",
+    "Not a valid float value.": "Hãy nhập một số.",
+    "Not a valid date value.": "Ngày không hợp lệ.",
+    "Not a valid datetime value.": "Thời điểm không hợp lệ.",
+    "Not a valid time value.": "Giờ không hợp lệ.",
+    "This field is required.": "Không được để trống.",
+    "Invalid input.": "Giá trị không hợp lệ.",
+    "Invalid email address.": "Địa chỉ e-mail không hợp lệ.",
+    "Invalid Choice: could not coerce.": "Lựa chọn không hợp lệ.",
+    "Number must be at least %(min)s.": "Số phải từ %(min)s trở lên.",
+    "Number must be at most %(max)s.": "Số phải không quá %(max)s.",
+    "Number must be between %(min)s and %(max)s.": "Số phải từ %(min)s đến %(max)s.",
+    "Field must be at least %(min)d character long.": "Cần ít nhất %(min)d ký tự.",
+    "Field must be at least %(min)d characters long.": "Cần ít nhất %(min)d ký tự.",
+    "Field cannot be longer than %(max)d character.": "Không dài quá %(max)d ký tự.",
+    "Field cannot be longer than %(max)d characters.": "Không dài quá %(max)d ký tự.",
+    "Field must be between %(min)d and %(max)d characters long.": "Cần từ %(min)d đến %(max)d ký tự.",
+    "Field must be equal to %(other_name)s.": "Phải trùng với %(other_name)s.",
+    "The CSRF token is missing.": "Phiên làm việc đã hết hạn, hãy tải lại trang và gửi lại.",
+    "The CSRF token is invalid.": "Phiên làm việc đã hết hạn, hãy tải lại trang và gửi lại.",
+}
+
+
+class _WTFormsTranslations:
+    """gettext/ngettext for WTForms' own messages, by the request's language."""
+
+    @staticmethod
+    def _vi() -> bool:
+        from flask import has_request_context
+        from flask_babel import get_locale
+
+        return not has_request_context() or str(get_locale()) == "vi"
+
+    def gettext(self, string):
+        return WTFORMS_VI.get(string, string) if self._vi() else string
+
+    def ngettext(self, singular, plural, n):
+        return self.gettext(singular if n == 1 else plural)
+
+
+WTFORMS_TRANSLATIONS = _WTFormsTranslations()
+
+
 class BaseForm(FlaskForm):
     """CSRF-protected form whose text inputs arrive NFC-normalised and stripped."""
 
     class Meta:
+        def get_translations(self, form):
+            return WTFORMS_TRANSLATIONS
+
         def bind_field(self, form, unbound_field, options):
             filters = unbound_field.kwargs.get("filters", ())
             if unbound_field.field_class in (StringField, VNDateField):
@@ -81,6 +132,9 @@ class SubForm(Form):
     """A row inside a FieldList (no CSRF of its own), with the same NFC + strip of text inputs."""
 
     class Meta:
+        def get_translations(self, form):
+            return WTFORMS_TRANSLATIONS
+
         def bind_field(self, form, unbound_field, options):
             filters = unbound_field.kwargs.get("filters", ())
             if unbound_field.field_class in (StringField, VNDateField):
