@@ -177,7 +177,7 @@ def default_calendar(first_year: int) -> dict[str, date | int | str]:
 
 YEAR_FIELDS = ("name", "start_date", "semester1_end", "semester2_start", "end_date", "pledge_deadline",
                "screening_start", "screening_end", "assignment_deadline", "note_day",
-               "report1_deadline", "report2_deadline")
+               "report1_deadline", "report2_deadline", "reminder_days", "escalation_response_hours")
 
 
 def save_year(year: SchoolYear | None, school: School, data: dict, *, make_current: bool = False) -> SchoolYear:
