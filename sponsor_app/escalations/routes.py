@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
-from ..context import require_year
+from ..context import require_year, selected_year
 from ..exceptions import RuleError
 from ..extensions import db
 from ..forms import version_conflict
@@ -282,16 +282,14 @@ def _holidays_admin():
 
 
 def _holidays_page(form=None, national_form=None):
-    year = require_year()
+    national_form = national_form or NationalHolidaysForm(formdata=None, year=_next_holiday_year(selected_year()))
     return render_template("escalations/holidays.html", rows=services.holidays(current_user.school_id),
-                           form=form or HolidayForm(formdata=None),
-                           national_form=national_form or NationalHolidaysForm(formdata=None,
-                                                                               year=_next_holiday_year(year)))
+                           form=form or HolidayForm(formdata=None), national_form=national_form)
 
 
-def _next_holiday_year(year: SchoolYear) -> int:
-    """The calendar year whose fixed holidays are still ahead in the school year (1/1 onwards)."""
-    return year.first_year + 1
+def _next_holiday_year(year: SchoolYear | None) -> int:
+    """The calendar year whose fixed holidays lie ahead in the school year (1/1 onwards)."""
+    return year.first_year + 1 if year else local_today().year
 
 
 @bp.route("/holidays", methods=["GET", "POST"])
