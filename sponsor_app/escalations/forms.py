@@ -30,7 +30,7 @@ class UpdateForm(BaseForm):
 
 
 class ReferralForm(BaseForm):
-    service_id = SelectField(_l("Đơn vị chuyển gửi"), coerce=_coerce_optional_int, validate_choice=False,
+    service_id = SelectField(_l("Chuyển gửi đến"), coerce=_coerce_optional_int, validate_choice=False,
                              validators=[DataRequired(message=_l("Chọn đơn vị chuyển gửi."))])
     referred_on = VNDateField(_l("Ngày chuyển gửi"), validators=[DataRequired(message=_l("Ghi ngày chuyển gửi."))])
     note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})

@@ -97,8 +97,8 @@ def _detail_page(escalation, *, update_form=None, referral_form=None, close_form
         if r.id == outcome_for and outcome_form is not None:
             outcome_forms[r.id] = outcome_form
         else:
-            outcome_forms[r.id] = OutcomeForm(formdata=None, prefix=f"r{r.id}", obj=r,
-                                              outcome_on=r.outcome_on or local_today())
+            outcome_forms[r.id] = OutcomeForm(formdata=None, prefix=f"r{r.id}", status=r.status.value,
+                                              outcome=r.outcome, outcome_on=r.outcome_on or local_today())
     holidays = services.holidays_of(escalation.school_id)
     return render_template("escalations/detail.html", e=escalation, clock=services.clock(escalation, holidays),
                            enrollment=enrollment_in(escalation.student, escalation.school_year),
