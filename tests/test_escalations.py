@@ -107,6 +107,10 @@ def test_bad_input_keeps_what_was_typed(teacher_client, mentoring, db):
 
 def test_who_may_raise(app, mentoring, db, client_for):
     union = client_for("union")  # supporting mentor of the mentee
+    record = union.get(f"/roster/students/{mentoring.mentee.id}").get_data(as_text=True)
+    assert f"/escalations/students/{mentoring.mentee.id}/new" in record  # the button on the student record
+    assert "/escalations/students/" not in client_for("depthead").get(
+        f"/roster/students/{mentoring.mentee.id}").get_data(as_text=True)
     assert _raise(union, mentoring.mentee).status_code == 302
     homeroom = client_for("homeroom")
     assert homeroom.get(f"/escalations/students/{mentoring.own_student.id}/new").status_code == 200
@@ -333,6 +337,8 @@ def test_every_view_is_audited_once(app, mentoring, db, client_for):
     client_for("teacher").get(f"/escalations/{mentoring.escalation.id}")
     client_for("union").get(f"/escalations/{mentoring.escalation.id}")  # refused: not a view
     assert db.session.query(AuditLog).filter_by(action="escalation_viewed").count() == 2
+    client_for("teacher").post(f"/escalations/{mentoring.escalation.id}/updates", data={"text": ""})  # shown again
+    assert db.session.query(AuditLog).filter_by(action="escalation_viewed").count() == 3
 
 
 # --- e-mail ---------------------------------------------------------------------------------

@@ -85,6 +85,9 @@ def index():
 
 def _detail_page(escalation, *, update_form=None, referral_form=None, close_form=None, outcome_form=None,
                  outcome_for: int | None = None):
+    """The detail page (also shown again with a form's errors): every showing is a logged view."""
+    services.record_view(escalation)
+    db.session.commit()
     escalation = services.load_detail(escalation)
     referral_form = referral_form or ReferralForm(formdata=None, referred_on=local_today())
     referral_form.service_id.choices = [SelectChoice("", "—")] + [
@@ -109,10 +112,7 @@ def _detail_page(escalation, *, update_form=None, referral_form=None, close_form
 @bp.get("/<int:escalation_id>")
 @login_required
 def detail(escalation_id: int):
-    escalation = get_escalation_or_404(escalation_id)
-    services.record_view(escalation)
-    db.session.commit()
-    return _detail_page(escalation)
+    return _detail_page(get_escalation_or_404(escalation_id))
 
 
 # --- following up -------------------------------------------------------------------------
