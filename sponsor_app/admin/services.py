@@ -157,7 +157,8 @@ def save_class(class_group: ClassGroup | None, year: SchoolYear, data: dict) -> 
 
 
 def default_calendar(first_year: int) -> dict[str, date | int | str]:
-    """The seed plan's calendar for the year starting in September of `first_year`."""
+    """The seed plan's calendar for the year starting in September of `first_year` (with the
+    reminder days and the escalation response hours)."""
     y1, y2 = first_year, first_year + 1
     return {
         "name": f"{y1}-{y2}",
@@ -172,6 +173,8 @@ def default_calendar(first_year: int) -> dict[str, date | int | str]:
         "note_day": 25,
         "report1_deadline": date(y1, 12, 30),
         "report2_deadline": date(y2, 5, 25),
+        "reminder_days": "20,24",
+        "escalation_response_hours": 8,
     }
 
 
