@@ -3,12 +3,16 @@
 from flask_babel import lazy_gettext as _l
 
 from .models import (
+    ConcernKind,
     ContactChannel,
     ContactMethod,
     CriterionKind,
+    EscalationStatus,
+    ReferralStatus,
     RiskLevel,
     Role,
     ScreeningStatus,
+    ServiceKind,
     StudentStatus,
 )
 
@@ -210,3 +214,43 @@ TEMPLATE_LABELS = {
     "review_status_labels": REVIEW_STATUS_LABELS,
     "note_field_labels": NOTE_FIELD_LABELS,
 }
+
+
+# --- escalations ---------------------------------------------------------------------------
+
+CONCERN_KIND_LABELS = {
+    ConcernKind.ABUSE: _l("Bị xâm hại, bạo hành"),
+    ConcernKind.VIOLENCE: _l("Bạo lực (học đường, gia đình)"),
+    ConcernKind.CRISIS: _l("Khủng hoảng tâm lý, nguy cơ tự hại"),
+    ConcernKind.DROPOUT: _l("Sắp bỏ học"),
+    ConcernKind.OTHER: _l("Khác"),
+}
+
+ESCALATION_STATUS_LABELS = {
+    EscalationStatus.OPEN: _l("Chờ phản hồi"),
+    EscalationStatus.RESPONDING: _l("Đang xử lý"),
+    EscalationStatus.CLOSED: _l("Đã kết thúc"),
+}
+
+SERVICE_KIND_LABELS = {
+    ServiceKind.COMMUNE: _l("UBND xã, phường"),
+    ServiceKind.HOTLINE: _l("Tổng đài điện thoại"),
+    ServiceKind.WOMENS_UNION: _l("Hội Liên hiệp Phụ nữ"),
+    ServiceKind.HEALTH: _l("Trạm y tế, cơ sở y tế"),
+    ServiceKind.POLICE: _l("Công an"),
+    ServiceKind.OTHER: _l("Đơn vị khác"),
+}
+
+REFERRAL_STATUS_LABELS = {
+    ReferralStatus.SENT: _l("Đã chuyển gửi"),
+    ReferralStatus.ACCEPTED: _l("Đơn vị đã tiếp nhận"),
+    ReferralStatus.COMPLETED: _l("Đã có kết quả"),
+    ReferralStatus.DECLINED: _l("Không tiếp nhận"),
+}
+
+TEMPLATE_LABELS.update({
+    "concern_kind_labels": CONCERN_KIND_LABELS,
+    "escalation_status_labels": ESCALATION_STATUS_LABELS,
+    "service_kind_labels": SERVICE_KIND_LABELS,
+    "referral_status_labels": REFERRAL_STATUS_LABELS,
+})

@@ -21,6 +21,8 @@ from .models import (
     ClassGroup,
     Department,
     Enrollment,
+    Escalation,
+    EscalationStatus,
     MentorRole,
     MonthlyNote,
     Role,
@@ -321,6 +323,85 @@ def get_note_or_404(note_id: int, check=None) -> MonthlyNote:
     if not allowed:
         abort(403)
     return note
+# --- escalations --------------------------------------------------------------------------
+# A serious concern (abuse, violence, crisis, imminent dropout) is a narrative about a minor:
+# leadership and the school's social-work focal point see and answer every one; the person who
+# raised it and the student's active main mentor follow it. Nobody else reads it (department
+# heads and the union included, unless they raised it).
+
+def is_focal_point(user: User) -> bool:
+    """The school's social-work focal point (đầu mối CTXH), set in the school's settings."""
+    return user.is_authenticated and user.school.social_work_focal_id == user.id
+
+
+def is_escalation_responder(user: User) -> bool:
+    """Leadership and the focal point: they receive, answer, refer and close escalations."""
+    return user.has_role(Role.LEADER) or is_focal_point(user)
+
+
+def active_main_mentee_ids(user: User, year_id: int):
+    return select(Assignment.student_id).where(
+        Assignment.mentor_id == user.id, Assignment.school_year_id == year_id,
+        Assignment.role == MentorRole.MAIN, Assignment.ended_on.is_(None))
+
+
+def is_main_mentor_of(user: User, student_id: int, year_id: int) -> bool:
+    stmt = active_main_mentee_ids(user, year_id).where(Assignment.student_id == student_id).limit(1)
+    return db.session.execute(stmt).first() is not None
+
+
+def can_raise_escalation(user: User, student: Student, year: SchoolYear) -> bool:
+    """The student's active mentors (main or supporting), homeroom teacher, and leadership."""
+    if student.school_id != user.school_id or year.school_id != user.school_id:
+        return False
+    return (user.has_role(Role.LEADER) or is_mentor_of(user, student, year)
+            or is_homeroom_of(user, student, year))
+
+
+def visible_escalations(user: User, year: SchoolYear):
+    """Select of the escalations of `year` the user may see (list pages)."""
+    stmt = select(Escalation).where(Escalation.school_id == user.school_id,
+                                    Escalation.school_year_id == year.id)
+    if is_escalation_responder(user):
+        return stmt
+    return stmt.where((Escalation.raised_by_id == user.id)
+                      | Escalation.student_id.in_(active_main_mentee_ids(user, year.id)))
+
+
+def can_view_escalation(user: User, escalation: Escalation) -> bool:
+    """Leadership, the focal point, the raiser and the student's active main mentor."""
+    if escalation.school_id != user.school_id:
+        return False
+    if is_escalation_responder(user) or escalation.raised_by_id == user.id:
+        return True
+    return is_main_mentor_of(user, escalation.student_id, escalation.school_year_id)
+
+
+def can_update_escalation(user: User, escalation: Escalation) -> bool:
+    """Whoever may follow it may add what was done (only a responder's update stops the clock)."""
+    return escalation.status != EscalationStatus.CLOSED and can_view_escalation(user, escalation)
+
+
+def can_respond_escalation(user: User, escalation: Escalation) -> bool:
+    """Refer, record referral outcomes and close: leadership and the focal point."""
+    return escalation.school_id == user.school_id and is_escalation_responder(user)
+
+
+def can_manage_directory(user: User) -> bool:
+    """The directory of referral services: admin and leadership."""
+    return user.has_role(Role.ADMIN, Role.LEADER)
+
+
+def can_manage_holidays(user: User) -> bool:
+    return user.has_role(Role.ADMIN)
+
+
+def get_escalation_or_404(escalation_id: int, check=can_view_escalation) -> Escalation:
+    """Load an escalation of the user's school and check the user may see (or act on) it."""
+    escalation = get_in_school_or_404(Escalation, escalation_id)
+    if not check(current_user, escalation):
+        abort(403)
+    return escalation
 
 
 def can_assign_mentors(user: User) -> bool:
@@ -368,4 +449,12 @@ TEMPLATE_PREDICATES = {
     "can_contribute_note": can_contribute_note,
     "can_review_note": can_review_note,
     "can_review_notes": can_review_notes,
+    "is_focal_point": is_focal_point,
+    "is_escalation_responder": is_escalation_responder,
+    "can_raise_escalation": can_raise_escalation,
+    "can_view_escalation": can_view_escalation,
+    "can_update_escalation": can_update_escalation,
+    "can_respond_escalation": can_respond_escalation,
+    "can_manage_directory": can_manage_directory,
+    "can_manage_holidays": can_manage_holidays,
 }

@@ -277,5 +277,26 @@ def mentoring(world):
                              assignment_id=world.main_assignment.id, author_id=world.teacher.id,
                              month=world.note_month)  # a draft
     _db.session.add(world.note)
+    # escalations: one raised by the main mentor, the 111 hotline in the directory, a referral, a holiday
+    from datetime import date
+
+    from sponsor_app.models import ConcernKind, Escalation, Holiday, Referral, ReferralService, ServiceKind
+    from sponsor_app.timeutil import utcnow
+
+    world.service = ReferralService(school_id=world.school.id, kind=ServiceKind.HOTLINE,
+                                    name="Tổng đài quốc gia bảo vệ trẻ em 111", phone="111")
+    world.holiday = Holiday(school_id=world.school.id, day=date(2027, 1, 1), name="Tết Dương lịch")
+    world.escalation = Escalation(school_id=world.school.id, school_year_id=world.year.id, student_id=world.mentee.id,
+                                  raised_by_id=world.teacher.id, kind=ConcernKind.DROPOUT, response_hours=8,
+                                  description="Em nói tuần sau nghỉ học đi làm thuê", respond_by=utcnow())
+    world.other_school_escalation = Escalation(
+        school_id=world.other_school_student.school_id, school_year_id=world.other_school_year.id,
+        student_id=world.other_school_student.id, raised_by_id=world.other_school_user.id, kind=ConcernKind.OTHER,
+        response_hours=8, description="Trường khác", respond_by=utcnow())
+    _db.session.add_all([world.service, world.holiday, world.escalation, world.other_school_escalation])
+    _db.session.flush()
+    world.referral = Referral(escalation_id=world.escalation.id, service_id=world.service.id,
+                              referred_on=world.year.assignment_deadline, referred_by_id=world.leader.id)
+    _db.session.add(world.referral)
     _db.session.commit()
     return world

@@ -230,6 +230,46 @@ MATRIX += [
     ("progress.note_queue", "GET", lambda w: "/progress/notes/queue", NOTE_REVIEWERS, None),
 ]
 
+RAISERS = expect(403, leader=200, teacher=200, union=200)  # leadership and the mentee's mentors (main, support)
+FOLLOWERS = expect(403, leader=200, teacher=200)  # leadership (and focal point), the raiser = main mentor
+DIRECTORY = expect(403, admin=200, leader=200)
+MATRIX += [
+    ("escalations.new", "GET", lambda w: f"/escalations/students/{w.mentee.id}/new", RAISERS, None),
+    ("escalations.new", "GET", lambda w: f"/escalations/students/{w.own_student.id}/new",
+     expect(403, leader=200, homeroom=200), None),
+    ("escalations.new", "GET", lambda w: f"/escalations/students/{w.other_school_student.id}/new", expect(404),
+     None),
+    ("escalations.new", "POST", lambda w: f"/escalations/students/{w.mentee.id}/new", RAISERS, BLANK_FORM),
+    ("escalations.index", "GET", lambda w: "/escalations/", EVERYONE, None),
+    ("escalations.detail", "GET", lambda w: f"/escalations/{w.escalation.id}", FOLLOWERS, None),
+    ("escalations.detail", "GET", lambda w: f"/escalations/{w.other_school_escalation.id}", expect(404), None),
+    ("escalations.add_update", "POST", lambda w: f"/escalations/{w.escalation.id}/updates", FOLLOWERS, BLANK_FORM),
+    ("escalations.refer", "POST", lambda w: f"/escalations/{w.escalation.id}/referrals", LEADER_ONLY, BLANK_FORM),
+    ("escalations.referral_outcome", "POST", lambda w: f"/escalations/referrals/{w.referral.id}/outcome",
+     LEADER_ONLY, BLANK_FORM),
+    ("escalations.close", "POST", lambda w: f"/escalations/{w.escalation.id}/close", LEADER_ONLY, BLANK_FORM),
+    ("escalations.close", "POST", lambda w: f"/escalations/{w.other_school_escalation.id}/close", expect(404),
+     BLANK_FORM),
+    ("escalations.directory", "GET", lambda w: "/escalations/services", DIRECTORY, None),
+    ("escalations.service_edit", "GET", lambda w: "/escalations/services/new", DIRECTORY, None),
+    ("escalations.service_edit", "POST", lambda w: "/escalations/services/new", DIRECTORY, BLANK_FORM),
+    ("escalations.service_edit", "GET", lambda w: f"/escalations/services/{w.service.id}/edit", DIRECTORY, None),
+    ("escalations.service_edit", "POST", lambda w: f"/escalations/services/{w.service.id}/edit", DIRECTORY,
+     lambda w: {"name": ""}),
+    ("escalations.service_deactivate", "POST", lambda w: f"/escalations/services/{w.service.id}/deactivate",
+     expect(403, admin=302, leader=302), None),
+    ("escalations.service_reactivate", "POST", lambda w: f"/escalations/services/{w.service.id}/reactivate",
+     expect(403, admin=302, leader=302), None),
+    ("escalations.service_defaults", "POST", lambda w: "/escalations/services/defaults",
+     expect(403, admin=302, leader=302), None),
+    ("escalations.holidays", "GET", lambda w: "/escalations/holidays", ADMIN_ONLY, None),
+    ("escalations.holidays", "POST", lambda w: "/escalations/holidays", ADMIN_ONLY, BLANK_FORM),
+    ("escalations.holiday_remove", "POST", lambda w: f"/escalations/holidays/{w.holiday.id}/remove", ADMIN_ACTION,
+     None),
+    ("escalations.holidays_national", "POST", lambda w: "/escalations/holidays/national", ADMIN_ONLY,
+     lambda w: {"year": "năm nay"}),
+]
+
 # Endpoints deliberately outside the matrix.
 EXEMPT = {"static"}
 

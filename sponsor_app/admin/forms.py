@@ -85,7 +85,26 @@ class SchoolYearForm(BaseForm):
         DataRequired(), NumberRange(1, 28, message=_l("Chọn ngày từ 1 đến 28."))])
     report1_deadline = VNDateField(_l("Hạn báo cáo học kỳ I"), validators=[DataRequired()])
     report2_deadline = VNDateField(_l("Hạn báo cáo cuối năm"), validators=[DataRequired()])
+    reminder_days = StringField(_l("Ngày gửi thư nhắc nhận xét hằng tháng"), default="20,24",
+                                validators=[Optional(), Length(max=40)],
+                                description=_l("Các ngày trong tháng, ngăn bằng dấu phẩy, trước ngày hạn nhận xét; "
+                                               "để trống nếu không nhắc. Ví dụ: 20,24"))
+    escalation_response_hours = IntegerField(_l("Thời hạn phản hồi vụ việc nghiêm trọng (giờ làm việc)"), default=8,
+                                             validators=[DataRequired(message=_l("Ghi số giờ từ 1 đến 80.")),
+                                                         NumberRange(1, 80, message=_l("Ghi số giờ từ 1 đến 80."))])
     is_current = BooleanField(_l("Là năm học hiện tại"))
+
+    def validate_reminder_days(self, field):
+        """Days 1–28, each before the note day; stored normalised ("20,24")."""
+        text = (field.data or "").replace(";", ",").replace(" ", "")
+        note_day = self.note_day.data if isinstance(self.note_day.data, int) else None
+        days = []
+        for part in filter(None, text.split(",")):
+            if not part.isdigit() or not 1 <= int(part) <= 28 or (note_day and int(part) >= note_day):
+                raise ValidationError(_l("Ngày nhắc là các số từ 1 đến 28, ngăn bằng dấu phẩy, và phải trước ngày "
+                                         "hạn nhận xét hằng tháng; ví dụ 20,24."))
+            days.append(int(part))
+        field.data = ",".join(str(d) for d in sorted(set(days)))
 
     def validate_end_date(self, field):
         order = [self.start_date.data, self.semester1_end.data, self.semester2_start.data, field.data]
@@ -107,6 +126,9 @@ class SchoolForm(BaseForm):
     phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=40)])
     email = EmailField(_l("Email"), validators=[Optional(), Email(message=_l("Email không hợp lệ.")), Length(max=120)])
     principal_name = StringField(_l("Hiệu trưởng"), validators=[Optional(), Length(max=120)])
+    social_work_focal_id = SelectField(_l("Đầu mối công tác xã hội"), coerce=_coerce_optional_int,
+                                       validate_choice=False,
+                                       description=_l("Nhận và phản hồi vụ việc nghiêm trọng cùng Ban giám hiệu."))
 
 
 class StudentForm(BaseForm):

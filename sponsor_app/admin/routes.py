@@ -276,12 +276,17 @@ def year_make_current(year_id: int):
 def school():
     school = current_user.school
     form = SchoolForm(obj=school)
+    form.social_work_focal_id.choices = _staff_choices("—")
     if form.validate_on_submit():
-        form.populate_obj(school)
-        audit.record("school_saved", school)
-        db.session.commit()
-        flash(_("Đã lưu thông tin trường."), "success")
-        return redirect(url_for("admin.school"))
+        focal_id = form.social_work_focal_id.data
+        if focal_id and not get_in_school_or_404(User, focal_id).active:
+            form.social_work_focal_id.errors.append(_("Chọn một cán bộ đang làm việc."))
+        else:
+            form.populate_obj(school)
+            audit.record("school_saved", school)
+            db.session.commit()
+            flash(_("Đã lưu thông tin trường."), "success")
+            return redirect(url_for("admin.school"))
     return render_template("admin/simple_form.html", form=form, title=_("Thông tin trường"),
                            cancel_url=url_for("main.index"))
 

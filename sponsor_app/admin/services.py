@@ -157,7 +157,8 @@ def save_class(class_group: ClassGroup | None, year: SchoolYear, data: dict) -> 
 
 
 def default_calendar(first_year: int) -> dict[str, date | int | str]:
-    """The seed plan's calendar for the year starting in September of `first_year`."""
+    """The seed plan's calendar for the year starting in September of `first_year` (with the
+    reminder days and the escalation response hours)."""
     y1, y2 = first_year, first_year + 1
     return {
         "name": f"{y1}-{y2}",
@@ -172,12 +173,14 @@ def default_calendar(first_year: int) -> dict[str, date | int | str]:
         "note_day": 25,
         "report1_deadline": date(y1, 12, 30),
         "report2_deadline": date(y2, 5, 25),
+        "reminder_days": "20,24",
+        "escalation_response_hours": 8,
     }
 
 
 YEAR_FIELDS = ("name", "start_date", "semester1_end", "semester2_start", "end_date", "pledge_deadline",
                "screening_start", "screening_end", "assignment_deadline", "note_day",
-               "report1_deadline", "report2_deadline")
+               "report1_deadline", "report2_deadline", "reminder_days", "escalation_response_hours")
 
 
 def save_year(year: SchoolYear | None, school: School, data: dict, *, make_current: bool = False) -> SchoolYear:

@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from ..assignments import services as assignment_services
 from ..context import selected_year
+from ..escalations import services as escalation_services
 from ..extensions import db
 from ..models import Role, SchoolYear
 from ..permissions import get_in_school_or_404
@@ -65,6 +66,8 @@ def home(role: str):
         ctx["coverage"] = assignment_services.coverage(user.school_id, year)
         ctx["capacity"] = screening_services.capacity(user.school_id, year, ctx["coverage"])
         ctx["screening_counts"] = screening_services.year_counts(user.school_id, year)
+    if role in (Role.LEADER, Role.TEACHER):  # the banner of open escalations (leadership, the focal point)
+        ctx["open_escalations"] = escalation_services.open_for(user, year)
     return render_template(f"main/home_{role.value}.html", **ctx)
 
 
