@@ -329,3 +329,10 @@ def test_a_dropout_ends_the_months_and_shows_on_the_timeline(leader_client, ment
     assert "Bỏ học" in page and format_date(left_on) in page and "Việc đỡ đầu đã kết thúc" in page
     shown = {m for m in notes.campaign_months(w.year.start_date, TODAY) if f"Tháng {m:%m/%Y}" in page}
     assert shown == set(notes.campaign_months(w.year.start_date, left_on))
+
+
+def test_the_note_offers_to_raise_a_serious_concern(teacher_client, mentee_world, db):
+    w = mentee_world
+    teacher_client.post(_url(w), data=_form())
+    page = teacher_client.get(_url(w)).get_data(as_text=True)
+    assert f"/escalations/students/{w.mentee.id}/new?note_id={_note(w).id}" in page
