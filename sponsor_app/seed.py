@@ -601,10 +601,11 @@ def _screen_values(rng: random.Random, student: Student) -> dict:
 
 
 def _screen_year(demo: Demo, rng: random.Random, year: SchoolYear, share: float,
-                 start: date, end: date) -> list[Screening]:
-    """Screen about `share` of the year's students, proposed between `start` and `end` (clipped to today)."""
-    rows = [(s, c) for s, c in demo.enrolled[year.id]
-            if s.status == StudentStatus.ENROLLED or (s.status_date and s.status_date > start)]
+                 start: date, end: date, exclude: frozenset[int] = frozenset()) -> list[Screening]:
+    """Screen about `share` of the year's students, proposed between `start` and `end` (clipped to today),
+    leaving out the students in `exclude` (already screened this year)."""
+    rows = [(s, c) for s, c in demo.enrolled[year.id] if s.id not in exclude and (
+            s.status == StudentStatus.ENROLLED or (s.status_date and s.status_date > start))]
     weights = [1 + 4 * (s.policy in ("Hộ nghèo", "Hộ cận nghèo")) + 2 * (s.ethnicity != "Kinh")
                + 2 * bool(s.boarding) + 8 * (s.status == StudentStatus.DROPPED_OUT) for s, _ in rows]
     wanted = min(round(len(rows) * share), len(rows))
@@ -663,7 +664,9 @@ def _decide(demo: Demo, rng: random.Random, screenings: list[Screening], decided
 def add_screenings(demo: Demo, rng: random.Random) -> None:
     """The December survey: last year in full (about 10% screened, 8% approved), this year so far.
 
-    Before the window opens a few early proposals come in (marked outside the window).
+    This year, once it is more than 45 days old, a few early proposals come in before the window
+    (marked outside it), those older than a week decided; from 1/12 the survey itself adds its own
+    (so on the first days of the window the board already has the early approvals to assign).
     """
     for year in demo.years:
         screening_services.ensure_default_criteria(year)
@@ -671,13 +674,16 @@ def add_screenings(demo: Demo, rng: random.Random) -> None:
     done = _screen_year(demo, rng, previous, 0.10, previous.screening_start, previous.screening_end)
     _decide(demo, rng, done, previous.assignment_deadline)
     current = demo.current
+    early: list[Screening] = []
+    if (demo.today - current.start_date).days > 45:
+        early = _screen_year(demo, rng, current, 0.008, current.start_date + timedelta(days=30),
+                             current.screening_start - timedelta(days=1))
+        _decide(demo, rng, [s for s in early if s.proposed_on <= demo.today - timedelta(days=7)], demo.today)
     if demo.today >= current.screening_start:
-        done = _screen_year(demo, rng, current, 0.10, current.screening_start, current.screening_end)
+        done = _screen_year(demo, rng, current, 0.10, current.screening_start, current.screening_end,
+                            exclude=frozenset(s.student_id for s in early))
         _decide(demo, rng, [s for s in done if s.proposed_on <= demo.today - timedelta(days=5)],
                 current.assignment_deadline)
-    elif (demo.today - current.start_date).days > 45:
-        early = _screen_year(demo, rng, current, 0.008, current.start_date + timedelta(days=30), demo.today)
-        _decide(demo, rng, [s for s in early if s.proposed_on <= demo.today - timedelta(days=7)], demo.today)
 
 
 # --- who teaches which class, pledges and assignments ----------------------------------------

@@ -394,3 +394,18 @@ def test_support_plans(seeded):
     horizons = set(_db.session.scalars(select(PlanGoal.horizon).distinct()))
     assert horizons == {Horizon.SEMESTER, Horizon.MONTH, Horizon.WEEK}
     assert _db.session.scalar(select(func.max(PlanGoal.period_start))) <= TODAY
+
+
+def test_on_the_first_day_of_the_window_the_board_has_work(db):
+    """1/12: the survey has just opened, but the early proposals are decided, some already assigned."""
+    from sponsor_app.assignments.services import coverage
+
+    demo = build_demo_school(date(2026, 12, 1), password_hash="unused")
+    current = demo.current
+    counts = year_counts(current.school_id, current)
+    assert counts.by_status["approved"] > 0
+    assert 0 < counts.late < counts.total  # the early ones (outside the window) and the survey's first day
+    now = coverage(current.school_id, current)
+    assert 0 < now.with_main < now.approved
+    assert _db.session.scalar(select(func.max(Screening.proposed_on))) <= date(2026, 12, 1)
+    _db.session.rollback()
