@@ -115,7 +115,7 @@ CLASSES_PER_GRADE = 5
 # The demo logins, in the order they are printed: username → (roles, what the account is).
 DEMO_ACCOUNTS: dict[str, tuple[tuple[Role, ...], str]] = {
     "admin": ((Role.ADMIN, Role.TEACHER), "quản trị (giáo viên Tin học)"),
-    "leader": ((Role.LEADER, Role.TEACHER), "Hiệu trưởng"),
+    "leader": ((Role.LEADER, Role.TEACHER), "Hiệu trưởng, đầu mối công tác xã hội"),
     "depthead": ((Role.DEPT_HEAD, Role.TEACHER), "Tổ trưởng tổ Toán"),
     "union": ((Role.UNION, Role.TEACHER), "Chủ tịch Công đoàn"),
     "teacher": ((Role.TEACHER,), "giáo viên, không chủ nhiệm"),
@@ -1010,6 +1010,7 @@ CONTRIBUTION_TEXTS = ("Em tiến bộ trong giờ Tiếng Anh, đã nộp đủ 
 TREND_BY_RATING = {Rating.PROGRESS: (Trend.BETTER, Trend.BETTER, Trend.SAME),
                    Rating.STEADY: (Trend.SAME, Trend.SAME, Trend.BETTER, Trend.WORSE),
                    Rating.DECLINE: (Trend.WORSE, Trend.WORSE, Trend.SAME)}
+OPEN_MONTH_ROLLS = (0.9, 0.5, 0.1)  # sent, draft, not begun (see add_notes)
 PROGRESS_BY_RATING = {Rating.PROGRESS: (5, 3, 1), Rating.STEADY: (3, 4, 2), Rating.DECLINE: (1, 3, 5)}
 
 
@@ -1054,6 +1055,7 @@ def add_notes(demo: Demo, rng: random.Random) -> None:
         long_enough = [a.id for a in mains if len([m for m in months_of[a.id] if note_due(m, year.note_day)
                                                    <= demo.today]) >= 3]
         declining = set(rng.sample(long_enough, min(2, len(long_enough))))  # two months of decline
+        open_months = 0
         for assignment in mains:
             months = months_of[assignment.id]
             base_absences = rng.choice((0, 0, 1, 1, 2, 3))
@@ -1071,6 +1073,9 @@ def add_notes(demo: Demo, rng: random.Random) -> None:
                 roll = rng.random()
                 if assignment.id in declining and not is_open:
                     roll = 0.5  # written on time: the decline shows
+                if is_open and not journey and open_months < len(OPEN_MONTH_ROLLS):
+                    roll = OPEN_MONTH_ROLLS[open_months]  # the first open months: one sent, one draft, one not begun
+                    open_months += 1
                 if journey or (is_open and roll < 0.3):
                     continue  # not written yet
                 draft = is_open and roll < 0.65
@@ -1086,7 +1091,7 @@ def add_notes(demo: Demo, rng: random.Random) -> None:
                 elif not is_open and roll < 0.2:
                     submitted_on = demo.random_date(rng, due, due + timedelta(days=rng.choice((1, 2, 4, 8, 15))))
                 else:
-                    submitted_on = demo.random_date(rng, max(first_day, due - timedelta(days=8)),
+                    submitted_on = demo.random_date(rng, max(first_day, min(due - timedelta(days=8), demo.today)),
                                                     due - timedelta(days=1))
                 if submitted_on is None and not draft:
                     continue
@@ -1144,7 +1149,13 @@ def add_notes(demo: Demo, rng: random.Random) -> None:
                         school_id=demo.school.id, student_id=assignment.student_id, month=month,
                         author_id=rng.choice(helpers[assignment.student_id]), text=rng.choice(CONTRIBUTION_TEXTS),
                         created_at=_moment(rng, day), updated_at=_moment(rng, day)))
-        _amend(demo, rng, year, [n for n in notes if n.status == NoteStatus.SUBMITTED])
+        sent = [n for n in notes if n.status == NoteStatus.SUBMITTED]
+        if year is demo.current and sent:  # the latest note waits in the department head's queue
+            latest = max(sent, key=lambda n: n.submitted_at)
+            latest.review_status, latest.reviewed_by_id, latest.reviewed_at, latest.review_comment = (
+                ReviewStatus.PENDING, None, None, None)
+            latest.reviews, latest.revisions = [], []
+        _amend(demo, rng, year, sent)
         db.session.add_all(notes)
         db.session.add_all(contributions)
         demo.notes[year.id] = notes
