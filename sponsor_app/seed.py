@@ -1003,7 +1003,7 @@ SUPPORT_VALUES = {"hoc_bong": (500_000, 1_000_000), "do_dung": (200_000, 400_000
 REVIEW_COMMENTS = ("Đề nghị ghi rõ số buổi nghỉ có phép, không phép", "Bổ sung kết quả thăm nhà trong tháng",
                    "Cần ghi cụ thể em tiến bộ ở môn nào")
 AMENDMENT_REASONS = ("Bổ sung số buổi nghỉ theo sổ điểm danh GVCN gửi sau khi khoá sổ",
-                     "Điều chỉnh đánh giá sau khi có kết quả kiểm tra giữa kỳ")
+                     "Sửa số buổi nghỉ: GVCN xác nhận lại các buổi nghỉ có phép")
 CONTRIBUTION_TEXTS = ("Em tiến bộ trong giờ Tiếng Anh, đã nộp đủ bài", "Tôi kèm em môn Toán hai buổi trong tháng",
                       "Em còn nghỉ một buổi, tôi đã nhắc em", "Đã cùng GV đỡ đầu chính đến thăm nhà em",
                       "Em tích cực hơn trong giờ thực hành")
@@ -1179,15 +1179,19 @@ def _review(demo: Demo, rng: random.Random, note: MonthlyNote, reviewer: int, ye
         corrected_on = demo.random_date(rng, reviewed_on + timedelta(days=1), reviewed_on + timedelta(days=3))
         if corrected_on is None or rng.random() < 0.3:
             return  # the mentor has not added it yet
-        locked = is_locked(note.month, corrected_on, year.note_day, year.note_grace_days)
-        old, new = note.next_steps, f"{note.next_steps or ''}; {rng.choice(NEXT_STEPS_TEXTS)}".lstrip("; ")
-        note.next_steps = new
-        note.revisions.append(NoteRevision(
-            author_id=note.author_id, at=_moment(rng, corrected_on, 19, 21), after_lock=locked,
-            reason="Bổ sung theo góp ý của tổ trưởng" if locked else None, changes={"next_steps": [old, new]}))
-        note.review_status = ReviewStatus.PENDING
+        if is_locked(note.month, corrected_on, year.note_day, year.note_grace_days):
+            # too late for a correction: mentor and head settle it in the department meeting
+            if rng.random() < 0.5:
+                return
+        else:
+            old, new = note.next_steps, f"{note.next_steps or ''}; {rng.choice(NEXT_STEPS_TEXTS)}".lstrip("; ")
+            note.next_steps = new
+            note.revisions.append(NoteRevision(author_id=note.author_id, at=_moment(rng, corrected_on, 19, 21),
+                                               after_lock=False, changes={"next_steps": [old, new]}))
+            note.updated_at = note.revisions[-1].at
         seen_on = demo.random_date(rng, corrected_on + timedelta(days=1), corrected_on + timedelta(days=4))
         if seen_on is None:
+            note.review_status = ReviewStatus.PENDING  # back in the queue
             return
         moment = _moment(rng, seen_on, 7, 17)
     note.reviews.append(NoteReview(reviewer_id=reviewer, at=moment, decision=ReviewStatus.SEEN))
@@ -1205,19 +1209,21 @@ def _amend(demo: Demo, rng: random.Random, year: SchoolYear, submitted: list[Mon
         if day is None or note.revisions:
             continue
         old = note.absences or 0
-        note.absences = min(6, old + 1)
+        note.absences = old + 1 if old < 6 else old - 1
         note.revisions.append(NoteRevision(author_id=note.author_id, at=_moment(rng, day, 19, 21), after_lock=False,
                                            changes={"absences": [old, note.absences]}))
+        note.updated_at = note.revisions[-1].at
     lockable = [n for n in submitted if not n.revisions
                 and lock_day(n.month, year.note_day, year.note_grace_days) + timedelta(days=3) <= demo.today]
-    for note in rng.sample(lockable, min(len(lockable), 2 if year is demo.previous else 1)):
+    for note in rng.sample(lockable, min(len(lockable), 1)):
         lock = lock_day(note.month, year.note_day, year.note_grace_days)
         day = demo.random_date(rng, lock + timedelta(days=1), lock + timedelta(days=12))
         old = note.absences or 0
-        note.absences = min(6, old + 2)
+        note.absences = old + 2 if old <= 4 else old - 2
         note.revisions.append(NoteRevision(author_id=note.author_id, at=_moment(rng, day, 7, 17), after_lock=True,
                                            reason=rng.choice(AMENDMENT_REASONS),
                                            changes={"absences": [old, note.absences]}))
+        note.updated_at = note.revisions[-1].at
 
 
 # --- escalations, the service directory and the holidays -----------------------------------------

@@ -512,8 +512,12 @@ def test_monthly_notes(seeded):
     revisions = _db.session.scalars(select(NoteRevision)).all()
     assert any(not r.after_lock for r in revisions)
     amendments = [r for r in revisions if r.after_lock]
-    assert amendments and all(r.reason for r in amendments)
-    assert all(r.changes and all(len(v) == 2 for v in r.changes.values()) for r in revisions)
+    assert 1 <= len(amendments) <= 2 and all(r.reason for r in amendments)
+    assert all(r.changes and all(len(v) == 2 and v[0] != v[1] for v in r.changes.values()) for r in revisions)
+    for revision in revisions:  # the note holds the latest value of what was changed
+        for name, (_old, new) in revision.changes.items():
+            if revision.id == max(r.id for r in revision.note.revisions if name in r.changes):
+                assert getattr(revision.note, name) == new
     assert max(r.at.astimezone(SCHOOL_TZ).date() for r in revisions) <= TODAY
     supports = _db.session.scalars(select(NoteSupport)).all()
     assert supports and all(s.kind in SUPPORT_KIND_LABELS and 0 <= s.value_vnd <= 1_000_000 for s in supports)
@@ -569,6 +573,7 @@ def test_escalations_holidays_and_services(seeded):
         assert all(u.author_id in leaders | {school.social_work_focal_id} for u in e.updates)
         for moment in [e.responded_at, e.closed_at, *(u.at for u in e.updates)]:
             assert moment is None or moment.astimezone(SCHOOL_TZ).date() <= TODAY
+        assert all(r.referred_on <= TODAY and (r.outcome_on is None or r.outcome_on <= TODAY) for r in e.referrals)
         assert (e.responded_at is None) == (e.status == EscalationStatus.OPEN)
         assert (e.status == EscalationStatus.CLOSED) == (e.outcome is not None)
     assert sum(e.note_id is not None for e in escalations) >= 3
