@@ -28,6 +28,12 @@ How to extend it (screening, pledges, assignments, support plans, notes, scores,
    (student, class) pairs of a year; ``demo.staff`` everyone on staff.
 3. Add its counts and its "nothing after today" check to ``tests/test_seed.py``, and what the
    demo users should now see to the journeys in ``tests/e2e/``.
+
+What the browser journeys can count on (whatever the day): ``teacher`` leaves this year's pledge
+open; once the current year has a mentee, ``demo.note_journey_mentor`` (a member of the
+``depthead``'s department, not ``depthead``, ``admin`` or ``teacher``) mentors
+``demo.note_journey_student``, assigned before today, whose note of this month is not written yet.
+Escalations go to leadership and the social-work focal point, the ``leader`` account.
 """
 
 import random
@@ -1493,6 +1499,12 @@ def seed_demo_command(if_empty: bool, seed: int, today: date, allow_production: 
     click.echo(f"  {current.name}: {n_current} students in {len(demo.classes[current.id])} classes; "
                f"{len(demo.students)} students over both years; {len(demo.staff)} staff in "
                f"{len(demo.departments)} departments.")
+    notes = [n for year_notes in demo.notes.values() for n in year_notes]
+    click.echo(f"  Monthly notes: {len(notes)} over both years "
+               f"({sum(1 for n in notes if n.submitted_on_time is False)} sent late, "
+               f"{sum(1 for n in notes if n.status == NoteStatus.DRAFT)} drafts); escalations: "
+               f"{len(demo.escalations)} ({sum(1 for e in demo.escalations if e.status == EscalationStatus.OPEN)} "
+               "open).")
     click.echo("")
     _print_logins(demo.accounts)
 

@@ -110,6 +110,7 @@ def test_command_prints_the_demo_logins(seeded):
         assert "demo" in row
     assert "2025-2026 (complete)" in seeded
     assert "2026-2027 (current" in seeded
+    assert "Monthly notes: " in seeded and "escalations: " in seeded
 
 
 def test_school_years_are_the_last_complete_one_and_the_current_one(seeded):
