@@ -1092,8 +1092,8 @@ def add_notes(demo: Demo, rng: random.Random) -> None:
                     submitted_on = demo.random_date(rng, due, min(_month_end(month), first_day + timedelta(days=5)))
                 elif draft:
                     submitted_on = None
-                elif not is_open and roll < 0.08:
-                    continue  # missing
+                elif not is_open and roll < 0.05:
+                    continue  # missing (with the months assigned around the due day, about 8% of the months)
                 elif not is_open and roll < 0.2:
                     submitted_on = demo.random_date(rng, due, due + timedelta(days=rng.choice((1, 2, 4, 8, 15))))
                 else:
