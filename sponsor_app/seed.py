@@ -1089,7 +1089,8 @@ def add_notes(demo: Demo, rng: random.Random) -> None:
                     # assigned around the due day: written late, a few days after the assignment, or not at all
                     if roll < 0.6:
                         continue
-                    submitted_on = demo.random_date(rng, due, min(_month_end(month), first_day + timedelta(days=5)))
+                    submitted_on = demo.random_date(rng, max(due, first_day),
+                                                    min(_month_end(month), first_day + timedelta(days=5)))
                 elif draft:
                     submitted_on = None
                 elif not is_open and roll < 0.05:
@@ -1146,7 +1147,7 @@ def add_notes(demo: Demo, rng: random.Random) -> None:
                     moment = _moment(rng, submitted_on, 14, 22)
                     note.status, note.submitted_at = NoteStatus.SUBMITTED, moment
                     note.submitted_on_time = is_on_time(submitted_on, month, year.note_day)
-                    note.updated_at = moment
+                    note.created_at, note.updated_at = min(note.created_at, moment), moment
                     _review(demo, rng, note, reviewer, year)
                 notes.append(note)
                 if assignment.student_id in helpers and rng.random() < 0.3:
@@ -1308,6 +1309,8 @@ def add_escalations(demo: Demo, rng: random.Random) -> None:
         noted = (note.submitted_at or note.updated_at).astimezone(SCHOOL_TZ)
         day = demo.random_date(rng, noted.date(), noted.date() + timedelta(days=1)) or noted.date()
         raised_at = _moment(rng, day, 7, 16)
+        if raised_at <= noted:  # raised once the note is written
+            raised_at = noted + timedelta(minutes=rng.randint(5, 50))
         year = demo.previous if note.school_year_id == demo.previous.id else demo.current
         escalation = Escalation(
             school_id=school.id, school_year_id=year.id, student_id=note.student_id, note_id=note.id,

@@ -470,6 +470,9 @@ def test_monthly_notes(seeded):
                 day = note.submitted_at.astimezone(SCHOOL_TZ).date()
                 assert day <= TODAY
                 assert note.submitted_on_time == is_on_time(day, note.month, year.note_day)
+                assert assignment.started_on <= day
+                assert all(c.contact_on <= day for c in note.contacts)
+                assert note.created_at <= note.submitted_at
                 assert note.rating is not None and note.review_status is not None
             else:
                 assert note.review_status is None
@@ -539,6 +542,7 @@ def test_escalations_holidays_and_services(seeded):
         EscalationStatus,
         Holiday,
         MentorRole,
+        MonthlyNote,
         ReferralService,
         ServiceKind,
     )
@@ -569,8 +573,10 @@ def test_escalations_holidays_and_services(seeded):
             Assignment.student_id == e.student_id, Assignment.school_year_id == year.id,
             Assignment.role == MentorRole.MAIN))
         assert e.raised_by_id == main.mentor_id
-        if e.note_id is not None:
-            assert _db.session.get(type(main), main.id) and e.student_id == _note_student(e.note_id)
+        if e.note_id is not None:  # raised from the student's note, once it was written
+            note = _db.session.get(MonthlyNote, e.note_id)
+            assert note.student_id == e.student_id
+            assert e.raised_at > (note.submitted_at or note.updated_at)
         assert all(u.author_id in leaders | {school.social_work_focal_id} for u in e.updates)
         for moment in [e.responded_at, e.closed_at, *(u.at for u in e.updates)]:
             assert moment is None or moment.astimezone(SCHOOL_TZ).date() <= TODAY
@@ -582,12 +588,6 @@ def test_escalations_holidays_and_services(seeded):
     assert any(r.outcome and r.outcome_on for e in escalations for r in e.referrals)
     assert all(e.status == EscalationStatus.CLOSED for e in escalations if e.school_year_id == previous.id)
     assert any(e.status == EscalationStatus.OPEN for e in escalations if e.school_year_id == current.id)
-
-
-def _note_student(note_id):
-    from sponsor_app.models import MonthlyNote
-
-    return _db.session.get(MonthlyNote, note_id).student_id
 
 
 @pytest.mark.parametrize("today", [date(2026, 11, 23), date(2026, 12, 1), date(2027, 3, 15)])
