@@ -28,6 +28,12 @@ How to extend it (screening, pledges, assignments, support plans, notes, scores,
    (student, class) pairs of a year; ``demo.staff`` everyone on staff.
 3. Add its counts and its "nothing after today" check to ``tests/test_seed.py``, and what the
    demo users should now see to the journeys in ``tests/e2e/``.
+
+What the browser journeys can count on (whatever the day): ``teacher`` leaves this year's pledge
+open; once the current year has a mentee, ``demo.note_journey_mentor`` (a member of the
+``depthead``'s department, not ``depthead``, ``admin`` or ``teacher``) mentors
+``demo.note_journey_student``, assigned before today, whose note of this month is not written yet.
+Escalations go to leadership and the social-work focal point, the ``leader`` account.
 """
 
 import random
@@ -45,32 +51,65 @@ from .admin.services import default_calendar, save_year, suggest_username
 from .assignments import services as assignment_services
 from .audit import record as audit_record
 from .extensions import db
+from .labels import SUPPORT_KIND_LABELS
 from .models import (
     ROLE_ORDER,
     Assignment,
     ClassGroup,
     ClassTeacher,
+    ConcernKind,
+    ContactWith,
     Decision,
     Department,
     Domain,
     Enrollment,
+    Escalation,
+    EscalationStatus,
+    EscalationUpdate,
+    Holiday,
     Horizon,
     MentorRole,
+    MonthlyNote,
+    NoteContact,
+    NoteContactMethod,
+    NoteContribution,
+    NoteReview,
+    NoteRevision,
+    NoteStatus,
+    NoteSupport,
+    NoteTarget,
     PlanGoal,
     PlanStatus,
     Pledge,
+    Rating,
+    Referral,
+    ReferralService,
+    ReferralStatus,
+    ReviewStatus,
     RiskLevel,
     Role,
     School,
     SchoolYear,
     Screening,
     ScreeningContact,
+    ServiceKind,
     Student,
     StudentStatus,
     SupportPlan,
+    TargetProgress,
+    Trend,
     User,
 )
-from .progress.calendar import month_start
+from .progress.calendar import (
+    add_months,
+    add_working_hours,
+    campaign_months,
+    is_locked,
+    is_on_time,
+    lock_day,
+    month_start,
+    note_due,
+)
 from .screening import services as screening_services
 from .timeutil import SCHOOL_TZ, local_today, parse_date
 
@@ -82,7 +121,7 @@ CLASSES_PER_GRADE = 5
 # The demo logins, in the order they are printed: username → (roles, what the account is).
 DEMO_ACCOUNTS: dict[str, tuple[tuple[Role, ...], str]] = {
     "admin": ((Role.ADMIN, Role.TEACHER), "quản trị (giáo viên Tin học)"),
-    "leader": ((Role.LEADER, Role.TEACHER), "Hiệu trưởng"),
+    "leader": ((Role.LEADER, Role.TEACHER), "Hiệu trưởng, đầu mối công tác xã hội"),
     "depthead": ((Role.DEPT_HEAD, Role.TEACHER), "Tổ trưởng tổ Toán"),
     "union": ((Role.UNION, Role.TEACHER), "Chủ tịch Công đoàn"),
     "teacher": ((Role.TEACHER,), "giáo viên, không chủ nhiệm"),
@@ -174,6 +213,13 @@ class Demo:
     classes: dict[int, dict[str, ClassGroup]] = field(default_factory=dict)  # year id → name → class
     enrolled: dict[int, list[tuple[Student, ClassGroup]]] = field(default_factory=dict)  # year id → rows
     students: list[Student] = field(default_factory=list)
+    # The browser journeys' mentor: a member of the `depthead`'s department (not `depthead`, `admin` or
+    # `teacher`) who is the main mentor of a current-year mentee whose note of this month is not written
+    # yet (None when the current year has no mentee yet).
+    note_journey_mentor: str | None = None  # username
+    note_journey_student: int | None = None  # student id
+    notes: dict[int, list[MonthlyNote]] = field(default_factory=dict)  # year id → the notes written
+    escalations: list[Escalation] = field(default_factory=list)
     _codes: dict[int, int] = field(default_factory=dict)
     _moet_ids: set[str] = field(default_factory=set)
 
@@ -601,10 +647,11 @@ def _screen_values(rng: random.Random, student: Student) -> dict:
 
 
 def _screen_year(demo: Demo, rng: random.Random, year: SchoolYear, share: float,
-                 start: date, end: date) -> list[Screening]:
-    """Screen about `share` of the year's students, proposed between `start` and `end` (clipped to today)."""
-    rows = [(s, c) for s, c in demo.enrolled[year.id]
-            if s.status == StudentStatus.ENROLLED or (s.status_date and s.status_date > start)]
+                 start: date, end: date, exclude: frozenset[int] = frozenset()) -> list[Screening]:
+    """Screen about `share` of the year's students, proposed between `start` and `end` (clipped to today),
+    leaving out the students in `exclude` (already screened this year)."""
+    rows = [(s, c) for s, c in demo.enrolled[year.id] if s.id not in exclude and (
+            s.status == StudentStatus.ENROLLED or (s.status_date and s.status_date > start))]
     weights = [1 + 4 * (s.policy in ("Hộ nghèo", "Hộ cận nghèo")) + 2 * (s.ethnicity != "Kinh")
                + 2 * bool(s.boarding) + 8 * (s.status == StudentStatus.DROPPED_OUT) for s, _ in rows]
     wanted = min(round(len(rows) * share), len(rows))
@@ -663,7 +710,9 @@ def _decide(demo: Demo, rng: random.Random, screenings: list[Screening], decided
 def add_screenings(demo: Demo, rng: random.Random) -> None:
     """The December survey: last year in full (about 10% screened, 8% approved), this year so far.
 
-    Before the window opens a few early proposals come in (marked outside the window).
+    This year, once it is more than 45 days old, a few early proposals come in before the window
+    (marked outside it), those older than a week decided; from 1/12 the survey itself adds its own
+    (so on the first days of the window the board already has the early approvals to assign).
     """
     for year in demo.years:
         screening_services.ensure_default_criteria(year)
@@ -671,13 +720,16 @@ def add_screenings(demo: Demo, rng: random.Random) -> None:
     done = _screen_year(demo, rng, previous, 0.10, previous.screening_start, previous.screening_end)
     _decide(demo, rng, done, previous.assignment_deadline)
     current = demo.current
+    early: list[Screening] = []
+    if (demo.today - current.start_date).days > 45:
+        early = _screen_year(demo, rng, current, 0.008, current.start_date + timedelta(days=30),
+                             current.screening_start - timedelta(days=1))
+        _decide(demo, rng, [s for s in early if s.proposed_on <= demo.today - timedelta(days=7)], demo.today)
     if demo.today >= current.screening_start:
-        done = _screen_year(demo, rng, current, 0.10, current.screening_start, current.screening_end)
+        done = _screen_year(demo, rng, current, 0.10, current.screening_start, current.screening_end,
+                            exclude=frozenset(s.student_id for s in early))
         _decide(demo, rng, [s for s in done if s.proposed_on <= demo.today - timedelta(days=5)],
                 current.assignment_deadline)
-    elif (demo.today - current.start_date).days > 45:
-        early = _screen_year(demo, rng, current, 0.008, current.start_date + timedelta(days=30), demo.today)
-        _decide(demo, rng, [s for s in early if s.proposed_on <= demo.today - timedelta(days=7)], demo.today)
 
 
 # --- who teaches which class, pledges and assignments ----------------------------------------
@@ -857,6 +909,504 @@ def add_plans(demo: Demo, rng: random.Random) -> None:
     db.session.flush()
 
 
+# --- the browser journeys' mentor -------------------------------------------------------------
+
+JOURNEY_DEPARTMENT = "TOAN"  # the department the `depthead` account heads
+NOT_JOURNEY_MENTORS = ("depthead", "admin", "teacher")
+
+
+def add_note_journey(demo: Demo, rng: random.Random) -> None:
+    """Make sure a member of the `depthead`'s department (not `depthead`, `admin` or `teacher`) is the
+    main mentor of a current-year mentee assigned before today (add_notes leaves that mentee's note of
+    this month unwritten), so the journeys can write a note and the department head can sign it off.
+
+    Deterministic: an existing such mentoring is kept; otherwise the first suitable mentoring moves to
+    the department's first willing member with a place left (or trades mentees with one who is full).
+    """
+    year = demo.current
+    department = demo.departments[JOURNEY_DEPARTMENT]
+    excluded = {demo.accounts[name].id for name in NOT_JOURNEY_MENTORS}
+    members = [u for u in demo.staff if u.department_id == department.id and u.id not in excluded]
+    assignments = db.session.scalars(select(Assignment).where(
+        Assignment.school_year_id == year.id).order_by(Assignment.id)).all()
+    mains = [a for a in assignments if a.role == MentorRole.MAIN and a.ended_on is None]
+    enrolled = {s.id for s, _ in demo.enrolled[year.id] if s.status == StudentStatus.ENROLLED}
+    suitable = [a for a in mains if a.started_on < demo.today and a.student_id in enrolled]
+    if not suitable or not members:
+        return
+    member_ids = [u.id for u in members]
+    chosen = next((a for a in suitable if a.mentor_id in member_ids), None)
+    if chosen is None:
+        chosen = suitable[0]
+        helpers = {a.mentor_id for a in assignments if a.student_id == chosen.student_id}
+        pledges = {p.user_id: p for p in db.session.scalars(select(Pledge).where(Pledge.school_year_id == year.id))}
+        load = {uid: sum(1 for a in mains if a.mentor_id == uid) for uid in member_ids}
+        willing = [u for u in members if u.id not in helpers and pledges.get(u.id) and pledges[u.id].willing]
+        free = [u for u in willing if load[u.id] < pledges[u.id].capacity]
+        if free:
+            chosen.mentor_id = free[0].id
+        elif willing:  # full: the two mentors trade mentees, so nobody's load changes
+            mentor = willing[0]
+            other = next(a for a in mains if a.mentor_id == mentor.id)
+            other.mentor_id, chosen.mentor_id = chosen.mentor_id, mentor.id
+        else:  # nobody in the department pledged: the first member pledges (for one mentee)
+            mentor = next(u for u in members if u.id not in helpers)
+            pledge = pledges.get(mentor.id)
+            if pledge is None:
+                pledged_on = demo.random_date(rng, year.pledge_deadline - timedelta(days=14), year.pledge_deadline)
+                pledge = Pledge(school_id=demo.school.id, school_year_id=year.id, user_id=mentor.id,
+                                pledged_on=pledged_on or chosen.started_on)
+                db.session.add(pledge)
+            pledge.willing, pledge.capacity = True, 1
+            chosen.mentor_id = mentor.id
+    demo.note_journey_mentor = next(u.username for u in members if u.id == chosen.mentor_id)
+    demo.note_journey_student = chosen.student_id
+    db.session.flush()
+
+
+# --- monthly notes (by the 25th) -----------------------------------------------------------------
+
+WELLBEING_TEXTS = {
+    Rating.PROGRESS: ("Em vui vẻ hơn, chủ động hỏi bài thầy cô", "Em hòa đồng với bạn bè, tham gia sinh hoạt lớp",
+                      "Em tự tin hơn khi lên bảng, đi học đúng giờ", "Sức khỏe ổn định, em ăn ngủ điều độ ở bán trú"),
+    Rating.STEADY: ("Em ổn định, vẫn còn rụt rè", "Tâm lý bình thường, em ít chia sẻ nhưng đi học đều",
+                    "Em vẫn phải phụ gia đình buổi chiều nên hay mệt", "Em giữ được nề nếp, chưa có chuyển biến rõ"),
+    Rating.DECLINE: ("Em buồn, hay ngồi một mình giờ ra chơi", "Em mệt mỏi, hay ngủ gật trong giờ học",
+                     "Em nói muốn nghỉ học đi làm phụ gia đình", "Em căng thẳng vì chuyện gia đình"),
+}
+CONCERN_TEXTS = ("Gia đình vào mùa thu hoạch cà phê, em phải nghỉ phụ giúp", "Em chưa có xe đạp, đi bộ gần 6 km",
+                 "Bố em đi làm ăn xa, mẹ ốm, em phải trông em nhỏ", "Em thiếu sách giáo khoa môn Toán, Ngữ văn",
+                 "Em còn hổng kiến thức lớp dưới môn Toán", "Em hay đi chơi điện tử sau giờ học")
+NEXT_STEPS_TEXTS = ("Tiếp tục học bù Toán thứ Ba, thứ Năm", "Thăm nhà, trao đổi với gia đình về việc đi học đều",
+                    "Nhờ GVCN nhắc em nộp bài tập đúng hạn", "Xếp em ngồi gần bạn học khá để học nhóm",
+                    "Liên hệ Hội Khuyến học xã xin hỗ trợ đồ dùng học tập", "Gọi điện cho mẹ em mỗi tuần một lần",
+                    "Động viên em tham gia câu lạc bộ thể thao của trường")
+CONTACT_SUMMARIES = {
+    ContactWith.FAMILY: ("Trao đổi với mẹ em về việc đi học đều", "Gia đình hứa nhắc em làm bài tập buổi tối",
+                         "Bố em cho biết em hay đi làm rẫy cùng gia đình", "Bà nội em cảm ơn nhà trường đã quan tâm"),
+    ContactWith.STUDENT: ("Nói chuyện riêng với em sau giờ học", "Em chia sẻ khó khăn khi học môn Toán",
+                          "Động viên em cố gắng trong kỳ kiểm tra", "Kiểm tra vở ghi, nhắc em chép bài đủ"),
+    ContactWith.SUBJECT_TEACHER: ("GV bộ môn Toán cho biết em tiến bộ hơn", "GV Tiếng Anh nhắc em còn thiếu bài",
+                                  "Thống nhất với GV Ngữ văn kèm em viết bài"),
+    ContactWith.HOMEROOM: ("GVCN báo em nghỉ 2 buổi không phép", "Cùng GVCN xem lại sổ đầu bài của em",
+                           "GVCN xếp em vào nhóm học tập của lớp"),
+}
+CONTACT_METHODS = {
+    ContactWith.FAMILY: (NoteContactMethod.HOME_VISIT, NoteContactMethod.PHONE, NoteContactMethod.PHONE,
+                         NoteContactMethod.MESSAGE),
+    ContactWith.STUDENT: (NoteContactMethod.MEETING,),
+    ContactWith.SUBJECT_TEACHER: (NoteContactMethod.MEETING, NoteContactMethod.MESSAGE),
+    ContactWith.HOMEROOM: (NoteContactMethod.MEETING, NoteContactMethod.PHONE, NoteContactMethod.MESSAGE),
+}
+TARGET_COMMENTS = {TargetProgress.ACHIEVED: ("Em làm được", "Đạt như kế hoạch", None),
+                   TargetProgress.PARTLY: ("Còn nghỉ 1 buổi", "Làm được một nửa số bài", None),
+                   TargetProgress.NOT_YET: ("Chưa chuyển biến", "Em còn nghỉ nhiều", None)}
+SUPPORT_DONORS = ("Công đoàn trường", "Hội Khuyến học xã", "Ban đại diện cha mẹ học sinh", "Đoàn trường",
+                  "GV đỡ đầu")
+SUPPORT_VALUES = {"hoc_bong": (500_000, 1_000_000), "do_dung": (200_000, 400_000), "quan_ao": (200_000, 500_000),
+                  "xe_dap": (800_000, 1_000_000), "bua_an": (200_000, 600_000), "hoc_phi": (300_000, 700_000),
+                  "hoc_bu": (0, 0), "khac": (200_000, 500_000)}
+REVIEW_COMMENTS = ("Đề nghị ghi rõ số buổi nghỉ có phép, không phép", "Bổ sung kết quả thăm nhà trong tháng",
+                   "Cần ghi cụ thể em tiến bộ ở môn nào")
+AMENDMENT_REASONS = ("Bổ sung số buổi nghỉ theo sổ điểm danh GVCN gửi sau khi khoá sổ",
+                     "Sửa số buổi nghỉ: GVCN xác nhận lại các buổi nghỉ có phép")
+CONTRIBUTION_TEXTS = ("Em tiến bộ trong giờ Tiếng Anh, đã nộp đủ bài", "Tôi kèm em môn Toán hai buổi trong tháng",
+                      "Em còn nghỉ một buổi, tôi đã nhắc em", "Đã cùng GV đỡ đầu chính đến thăm nhà em",
+                      "Em tích cực hơn trong giờ thực hành")
+TREND_BY_RATING = {Rating.PROGRESS: (Trend.BETTER, Trend.BETTER, Trend.SAME),
+                   Rating.STEADY: (Trend.SAME, Trend.SAME, Trend.BETTER, Trend.WORSE),
+                   Rating.DECLINE: (Trend.WORSE, Trend.WORSE, Trend.SAME)}
+OPEN_MONTH_ROLLS = (0.9, 0.5, 0.1)  # sent, draft, not begun (see add_notes)
+PROGRESS_BY_RATING = {Rating.PROGRESS: (5, 3, 1), Rating.STEADY: (3, 4, 2), Rating.DECLINE: (1, 3, 5)}
+
+
+def _moment(rng: random.Random, day: date, first: int = 7, last: int = 21) -> datetime:
+    return datetime(day.year, day.month, day.day, rng.randint(first, last), rng.randrange(60), tzinfo=SCHOOL_TZ)
+
+
+def _month_end(month: date) -> date:
+    return add_months(month, 1) - timedelta(days=1)
+
+
+def add_notes(demo: Demo, rng: random.Random) -> None:
+    """The main mentor's note of each month of each mentoring, from the assignment's month to today (or
+    the mentoring's or the year's end): most sent before the due day, some late, a few missing, this
+    month's still being written; the department head's sign-off, a few corrections and amendments, and
+    supporting mentors' contributions.
+    """
+    heads = {d.id: d.head_id for d in demo.departments.values()}
+    department_of = {u.id: u.department_id for u in demo.staff}
+    leader = demo.accounts["leader"]
+    for year in demo.years:
+        notes: list[MonthlyNote] = []
+        contributions: list[NoteContribution] = []
+        assignments = db.session.scalars(select(Assignment).where(
+            Assignment.school_year_id == year.id).order_by(Assignment.id)).all()
+        mains = [a for a in assignments if a.role == MentorRole.MAIN]
+        helpers: dict[int, list[int]] = {}
+        for a in assignments:
+            if a.role == MentorRole.SUPPORT:
+                helpers.setdefault(a.student_id, []).append(a.mentor_id)
+        plans = {p.student_id: p.id for p in db.session.scalars(
+            select(SupportPlan).where(SupportPlan.school_year_id == year.id))}
+        goals: dict[int, list[PlanGoal]] = {}
+        for goal in db.session.scalars(select(PlanGoal).join(SupportPlan).where(
+                SupportPlan.school_year_id == year.id, PlanGoal.archived.is_(False)).order_by(PlanGoal.id)):
+            goals.setdefault(goal.plan_id, []).append(goal)
+        months_of = {}
+        for assignment in mains:
+            last_day = min(demo.today, year.end_date, assignment.ended_on or year.end_date)
+            months_of[assignment.id] = (campaign_months(assignment.started_on, last_day)
+                                        if assignment.started_on <= last_day else [])
+        long_enough = [a.id for a in mains if len([m for m in months_of[a.id] if note_due(m, year.note_day)
+                                                   <= demo.today]) >= 3]
+        declining = set(rng.sample(long_enough, min(2, len(long_enough))))  # two months of decline
+        open_months = 0
+        for assignment in mains:
+            months = months_of[assignment.id]
+            base_absences = rng.choice((0, 0, 1, 1, 2, 3))
+            climbing = assignment.id in declining or rng.random() < 0.06
+            reviewer = heads.get(department_of.get(assignment.mentor_id))
+            if reviewer in (None, assignment.mentor_id):
+                reviewer = leader.id
+            student_goals = goals.get(plans.get(assignment.student_id), [])
+            for i, month in enumerate(months):
+                due = note_due(month, year.note_day)
+                first_day = max(month, assignment.started_on)
+                is_open = demo.today < due  # the month can still be written on time
+                journey = (year is demo.current and assignment.student_id == demo.note_journey_student
+                           and month == month_start(demo.today))
+                roll = rng.random()
+                if assignment.id in declining and not is_open:
+                    roll = 0.5  # written on time: the decline shows
+                if is_open and not journey and open_months < len(OPEN_MONTH_ROLLS):
+                    roll = OPEN_MONTH_ROLLS[open_months]  # the first open months: one sent, one draft, one not begun
+                    open_months += 1
+                if journey or (is_open and roll < 0.3):
+                    continue  # not written yet
+                draft = is_open and roll < 0.65
+                if not is_open and first_day >= due - timedelta(days=2):
+                    # assigned around the due day: written late, a few days after the assignment, or not at all
+                    if roll < 0.6:
+                        continue
+                    submitted_on = demo.random_date(rng, max(due, first_day),
+                                                    min(_month_end(month), first_day + timedelta(days=5)))
+                elif draft:
+                    submitted_on = None
+                elif not is_open and roll < 0.05:
+                    continue  # missing (with the months assigned around the due day, about 8% of the months)
+                elif not is_open and roll < 0.2:
+                    submitted_on = demo.random_date(rng, due, due + timedelta(days=rng.choice((1, 2, 4, 8, 15))))
+                else:
+                    submitted_on = demo.random_date(rng, max(first_day, min(due - timedelta(days=8), demo.today)),
+                                                    due - timedelta(days=1))
+                if submitted_on is None and not draft:
+                    continue
+                started_on = demo.random_date(rng, first_day, submitted_on or demo.today) or first_day
+                closed_months = [m for m in months if note_due(m, year.note_day) <= demo.today]
+                if assignment.id in declining and month in closed_months[-2:]:
+                    rating = Rating.DECLINE
+                else:
+                    rating = rng.choices(list(Rating), weights=(45, 45, 10))[0]
+                absences = base_absences + rng.choice((-1, 0, 0, 1))
+                if climbing:
+                    absences = base_absences + 2 * i
+                absences = max(0, min(6, absences))
+                note = MonthlyNote(
+                    school_id=demo.school.id, school_year_id=year.id, student_id=assignment.student_id,
+                    assignment_id=assignment.id, author_id=assignment.mentor_id, month=month,
+                    absences=absences, rating=rating,
+                    learning_trend=rng.choice(TREND_BY_RATING[rating]), conduct_trend=rng.choice(TREND_BY_RATING[rating]),
+                    wellbeing=rng.choice(WELLBEING_TEXTS[rating]),
+                    concerns=rng.choice(CONCERN_TEXTS) if rating != Rating.PROGRESS or rng.random() < 0.3 else None,
+                    next_steps=rng.choice(NEXT_STEPS_TEXTS),
+                    created_at=_moment(rng, started_on), updated_at=_moment(rng, submitted_on or started_on))
+                if draft and rng.random() < 0.4:  # a draft only just begun
+                    note.wellbeing = note.concerns = note.next_steps = note.rating = None
+                contact_last = min(submitted_on or demo.today, _month_end(month))
+                for position in range(rng.choice((1, 1, 2, 2, 3))):
+                    with_whom = rng.choice(list(ContactWith))
+                    day = demo.random_date(rng, first_day, contact_last) or first_day
+                    note.contacts.append(NoteContact(
+                        contact_on=day, with_whom=with_whom, method=rng.choice(CONTACT_METHODS[with_whom]),
+                        summary=rng.choice(CONTACT_SUMMARIES[with_whom]), position=position))
+                if note.rating is not None:
+                    for goal in student_goals:
+                        if goal.horizon == Horizon.SEMESTER or (goal.horizon == Horizon.MONTH
+                                                                and goal.period_start == month):
+                            progress = rng.choices(list(TargetProgress), weights=PROGRESS_BY_RATING[rating])[0]
+                            note.progress.append(NoteTarget(goal_id=goal.id, progress=progress,
+                                                            comment=rng.choice(TARGET_COMMENTS[progress])))
+                if rng.random() < 0.18:
+                    kind = rng.choice(list(SUPPORT_KIND_LABELS))
+                    low, high = SUPPORT_VALUES[kind]
+                    note.supports.append(NoteSupport(
+                        kind=kind, value_vnd=rng.randint(low // 50_000, high // 50_000) * 50_000,
+                        donor="GV đỡ đầu" if kind == "hoc_bu" else rng.choice(SUPPORT_DONORS)))
+                if submitted_on is not None:
+                    moment = _moment(rng, submitted_on, 14, 22)
+                    note.status, note.submitted_at = NoteStatus.SUBMITTED, moment
+                    note.submitted_on_time = is_on_time(submitted_on, month, year.note_day)
+                    note.created_at, note.updated_at = min(note.created_at, moment), moment
+                    _review(demo, rng, note, reviewer, year)
+                notes.append(note)
+                if assignment.student_id in helpers and rng.random() < 0.3:
+                    day = demo.random_date(rng, first_day, min(_month_end(month), demo.today)) or first_day
+                    contributions.append(NoteContribution(
+                        school_id=demo.school.id, student_id=assignment.student_id, month=month,
+                        author_id=rng.choice(helpers[assignment.student_id]), text=rng.choice(CONTRIBUTION_TEXTS),
+                        created_at=_moment(rng, day), updated_at=_moment(rng, day)))
+        sent = [n for n in notes if n.status == NoteStatus.SUBMITTED]
+        if year is demo.current and sent:  # the latest note waits in the department head's queue
+            latest = max(sent, key=lambda n: n.submitted_at)
+            latest.review_status, latest.reviewed_by_id, latest.reviewed_at, latest.review_comment = (
+                ReviewStatus.PENDING, None, None, None)
+            latest.reviews, latest.revisions = [], []
+        _amend(demo, rng, year, sent)
+        db.session.add_all(notes)
+        db.session.add_all(contributions)
+        demo.notes[year.id] = notes
+    db.session.flush()
+
+
+def _review(demo: Demo, rng: random.Random, note: MonthlyNote, reviewer: int, year: SchoolYear) -> None:
+    """The department head's sign-off: seen within a few days, sometimes after asking for more."""
+    note.review_status = ReviewStatus.PENDING
+    submitted_on = note.submitted_at.date()
+    reviewed_on = demo.random_date(rng, submitted_on + timedelta(days=1), submitted_on + timedelta(days=6))
+    if reviewed_on is None or (reviewed_on > demo.today - timedelta(days=3) and rng.random() < 0.5):
+        return  # still in the queue
+    moment = _moment(rng, reviewed_on, 7, 17)
+    if rng.random() < 0.08:
+        comment = rng.choice(REVIEW_COMMENTS)
+        note.reviews.append(NoteReview(reviewer_id=reviewer, at=moment, decision=ReviewStatus.NEEDS_MORE,
+                                       comment=comment))
+        note.review_status, note.reviewed_by_id, note.reviewed_at, note.review_comment = (
+            ReviewStatus.NEEDS_MORE, reviewer, moment, comment)
+        corrected_on = demo.random_date(rng, reviewed_on + timedelta(days=1), reviewed_on + timedelta(days=3))
+        if corrected_on is None or rng.random() < 0.3:
+            return  # the mentor has not added it yet
+        if is_locked(note.month, corrected_on, year.note_day, year.note_grace_days):
+            # too late for a correction: mentor and head settle it in the department meeting
+            if rng.random() < 0.5:
+                return
+        else:
+            old, new = note.next_steps, f"{note.next_steps or ''}; {rng.choice(NEXT_STEPS_TEXTS)}".lstrip("; ")
+            note.next_steps = new
+            note.revisions.append(NoteRevision(author_id=note.author_id, at=_moment(rng, corrected_on, 19, 21),
+                                               after_lock=False, changes={"next_steps": [old, new]}))
+            note.updated_at = note.revisions[-1].at
+        seen_on = demo.random_date(rng, corrected_on + timedelta(days=1), corrected_on + timedelta(days=4))
+        if seen_on is None:
+            note.review_status = ReviewStatus.PENDING  # back in the queue
+            return
+        moment = _moment(rng, seen_on, 7, 17)
+    note.reviews.append(NoteReview(reviewer_id=reviewer, at=moment, decision=ReviewStatus.SEEN))
+    note.review_status, note.reviewed_by_id, note.reviewed_at, note.review_comment = (
+        ReviewStatus.SEEN, reviewer, moment, None)
+
+
+def _amend(demo: Demo, rng: random.Random, year: SchoolYear, submitted: list[MonthlyNote]) -> None:
+    """A few corrections before the month locks, and one or two amendments after it (with a reason)."""
+    if not submitted:
+        return
+    for note in rng.sample(submitted, max(1, len(submitted) // 30)):
+        lock = lock_day(note.month, year.note_day, year.note_grace_days)
+        day = demo.random_date(rng, note.submitted_at.date(), lock - timedelta(days=1))
+        if day is None or note.revisions:
+            continue
+        old = note.absences or 0
+        note.absences = old + 1 if old < 6 else old - 1
+        note.revisions.append(NoteRevision(author_id=note.author_id, at=_moment(rng, day, 19, 21), after_lock=False,
+                                           changes={"absences": [old, note.absences]}))
+        note.updated_at = note.revisions[-1].at
+    lockable = [n for n in submitted if not n.revisions
+                and lock_day(n.month, year.note_day, year.note_grace_days) + timedelta(days=3) <= demo.today]
+    for note in rng.sample(lockable, min(len(lockable), 1)):
+        lock = lock_day(note.month, year.note_day, year.note_grace_days)
+        day = demo.random_date(rng, lock + timedelta(days=1), lock + timedelta(days=12))
+        old = note.absences or 0
+        note.absences = old + 2 if old <= 4 else old - 2
+        note.revisions.append(NoteRevision(author_id=note.author_id, at=_moment(rng, day, 7, 17), after_lock=True,
+                                           reason=rng.choice(AMENDMENT_REASONS),
+                                           changes={"absences": [old, note.absences]}))
+        note.updated_at = note.revisions[-1].at
+
+
+# --- escalations, the service directory and the holidays -----------------------------------------
+
+# The first day of the lunar new year (Tết Nguyên đán), by calendar year; extend as years come.
+TET = {2024: date(2024, 2, 10), 2025: date(2025, 1, 29), 2026: date(2026, 2, 17), 2027: date(2027, 2, 6),
+       2028: date(2028, 1, 26), 2029: date(2029, 2, 13), 2030: date(2030, 2, 3), 2031: date(2031, 1, 23)}
+FIXED_HOLIDAYS = {(1, 1): "Tết Dương lịch", (4, 30): "Ngày Giải phóng miền Nam, thống nhất đất nước",
+                  (5, 1): "Ngày Quốc tế Lao động", (9, 2): "Quốc khánh"}
+TET_DAYS = {-1: "Tết Nguyên đán (30 tháng Chạp)", 0: "Tết Nguyên đán (mùng 1)", 1: "Tết Nguyên đán (mùng 2)",
+            2: "Tết Nguyên đán (mùng 3)", 3: "Tết Nguyên đán (mùng 4)"}
+SERVICE_COMMUNE = "Ea Lang"  # an invented commune of the demo (see COMMUNES)
+
+ESCALATION_STORIES = {
+    ConcernKind.DROPOUT: (
+        "Em nghỉ học nhiều buổi liên tiếp, gia đình cho biết em muốn nghỉ hẳn để đi làm thuê cùng bố.",
+        ["Đã cùng GVCN đến nhà gặp bố mẹ em, gia đình đồng ý để em đi học lại.",
+         "Nhà trường miễn khoản đóng góp đầu năm, Công đoàn trường hỗ trợ xe đạp."],
+        "Em đã đi học lại đều từ đầu tháng sau, tiếp tục theo dõi hằng tuần."),
+    ConcernKind.VIOLENCE: (
+        "Em kể bố thường say rượu và đánh em khi em về muộn; em có vết bầm ở tay.",
+        ["Đã gặp riêng em, ghi nhận sự việc; liên hệ Hội LHPN xã để phối hợp.",
+         "Hội LHPN xã và trưởng thôn đã đến gia đình."],
+        "Gia đình cam kết không đánh em; Hội LHPN xã tiếp tục theo dõi, em ổn định."),
+    ConcernKind.CRISIS: (
+        "Em buồn chán kéo dài, nói với bạn là không muốn sống nữa sau khi bố mẹ chia tay.",
+        ["Đã gặp em ngay trong ngày, báo gia đình; gọi Tổng đài 111 xin tư vấn.",
+         "Trạm y tế xã đã khám, tư vấn và hẹn theo dõi."],
+        "Em đã ổn định hơn, gia đình và GV đỡ đầu trò chuyện với em hằng tuần."),
+    ConcernKind.OTHER: (
+        "Em bị bạn trên mạng xã hội dụ đi làm xa, hứa trả lương cao.",
+        ["Đã trao đổi với gia đình, báo Công an xã để nắm tình hình."],
+        None),
+}
+
+
+def add_escalations(demo: Demo, rng: random.Random) -> None:
+    """The school's holidays, its service directory, the social-work focal point, and a few serious
+    concerns raised from monthly notes: one answered late, one referred with an outcome, one closed,
+    and this year one still open (once the year has a note)."""
+    school = demo.school
+    holidays: dict[date, str] = {}
+    for year in demo.years:
+        for calendar_year in (year.first_year, year.first_year + 1):
+            for (month, day), name in FIXED_HOLIDAYS.items():
+                holidays[date(calendar_year, month, day)] = name
+        tet = TET.get(year.first_year + 1)
+        if tet is not None:
+            for offset, name in TET_DAYS.items():
+                holidays[tet + timedelta(days=offset)] = name
+    db.session.add_all(Holiday(school_id=school.id, day=day, name=name) for day, name in sorted(holidays.items()))
+    services = {
+        ServiceKind.HOTLINE: ReferralService(school_id=school.id, kind=ServiceKind.HOTLINE, phone="111",
+                                             name="Tổng đài quốc gia bảo vệ trẻ em 111"),
+        ServiceKind.COMMUNE: ReferralService(school_id=school.id, kind=ServiceKind.COMMUNE,
+                                             name=f"UBND xã {SERVICE_COMMUNE}", phone="0262" + f"{rng.randrange(10**6):06d}",
+                                             address=f"Buôn Ea Lang, xã {SERVICE_COMMUNE}",
+                                             contact_person=joined(person_name(rng, "Nam"))),
+        ServiceKind.WOMENS_UNION: ReferralService(school_id=school.id, kind=ServiceKind.WOMENS_UNION,
+                                                  name=f"Hội Liên hiệp Phụ nữ xã {SERVICE_COMMUNE}",
+                                                  phone=phone_number(rng), contact_person=joined(person_name(rng, "Nữ"))),
+        ServiceKind.HEALTH: ReferralService(school_id=school.id, kind=ServiceKind.HEALTH,
+                                            name=f"Trạm y tế xã {SERVICE_COMMUNE}", phone="0262" + f"{rng.randrange(10**6):06d}",
+                                            address=f"Buôn Cư Bông, xã {SERVICE_COMMUNE}"),
+        ServiceKind.POLICE: ReferralService(school_id=school.id, kind=ServiceKind.POLICE,
+                                            name=f"Công an xã {SERVICE_COMMUNE}", phone=phone_number(rng)),
+    }
+    db.session.add_all(services.values())
+    leader = demo.accounts["leader"]
+    school.social_work_focal_id = leader.id
+    deputy = next((u for u in demo.staff if u.position == "Phó Hiệu trưởng"), leader)
+    db.session.flush()
+    days_off = sorted(holidays)
+
+    def raise_on(note: MonthlyNote, kind: ConcernKind) -> Escalation:
+        noted = (note.submitted_at or note.updated_at).astimezone(SCHOOL_TZ)
+        day = demo.random_date(rng, noted.date(), noted.date() + timedelta(days=1)) or noted.date()
+        raised_at = _moment(rng, day, 7, 16)
+        if raised_at <= noted:  # raised once the note is written
+            raised_at = noted + timedelta(minutes=rng.randint(5, 50))
+        year = demo.previous if note.school_year_id == demo.previous.id else demo.current
+        escalation = Escalation(
+            school_id=school.id, school_year_id=year.id, student_id=note.student_id, note_id=note.id,
+            raised_by_id=note.author_id, raised_at=raised_at, kind=kind, description=ESCALATION_STORIES[kind][0],
+            response_hours=year.escalation_response_hours,
+            respond_by=add_working_hours(raised_at, year.escalation_response_hours, days_off),
+            created_at=raised_at, updated_at=raised_at)
+        demo.escalations.append(escalation)
+        db.session.add(escalation)
+        return escalation
+
+    def respond(escalation: Escalation, at: datetime, by: User, *, text: str) -> None:
+        escalation.status, escalation.responded_at, escalation.responded_by_id = (
+            EscalationStatus.RESPONDING, at, by.id)
+        escalation.updates.append(EscalationUpdate(author_id=by.id, at=at, text=text))
+
+    def close(escalation: Escalation, at: datetime, by: User, outcome: str) -> None:
+        escalation.status, escalation.closed_at, escalation.closed_by_id, escalation.outcome = (
+            EscalationStatus.CLOSED, at, by.id, outcome)
+        escalation.updated_at = at
+
+    def refer(escalation: Escalation, kind: ServiceKind, on: date, status: ReferralStatus,
+              outcome: str | None = None, outcome_on: date | None = None) -> None:
+        escalation.referrals.append(Referral(
+            service_id=services[kind].id, referred_on=on, referred_by_id=escalation.responded_by_id,
+            note="Chuyển gửi theo đề nghị của đầu mối CTXH", status=status, outcome=outcome, outcome_on=outcome_on,
+            created_at=_moment(rng, on, 8, 16), updated_at=_moment(rng, outcome_on or on, 8, 16)))
+
+    def candidates(year: SchoolYear) -> list[MonthlyNote]:
+        notes = [n for n in demo.notes.get(year.id, []) if n.student_id != demo.note_journey_student]
+        worrying = [n for n in notes if n.status == NoteStatus.SUBMITTED and n.rating == Rating.DECLINE]
+        return worrying or [n for n in notes if n.status == NoteStatus.SUBMITTED] or notes
+
+    # Last year, all dealt with: late, referred with an outcome, closed.
+    previous = candidates(demo.previous)
+    used: set[int] = set()
+    for kind in (ConcernKind.DROPOUT, ConcernKind.VIOLENCE, ConcernKind.CRISIS):
+        pool = [n for n in previous if n.student_id not in used]
+        if not pool:
+            break
+        note = rng.choice(pool)
+        used.add(note.student_id)
+        escalation = raise_on(note, kind)
+        _story, steps, outcome = ESCALATION_STORIES[kind]
+        if kind == ConcernKind.DROPOUT:  # answered after the deadline
+            responded = add_working_hours(escalation.respond_by, rng.choice((3, 6, 10)), days_off)
+        else:
+            responded = add_working_hours(escalation.raised_at, rng.choice((1, 2, 4)), days_off)
+        respond(escalation, responded, leader if kind != ConcernKind.CRISIS else deputy, text=steps[0])
+        later = add_working_hours(responded, rng.choice((12, 20, 30)), days_off)
+        if kind == ConcernKind.VIOLENCE:
+            refer(escalation, ServiceKind.WOMENS_UNION, responded.astimezone(SCHOOL_TZ).date(),
+                  ReferralStatus.COMPLETED, "Đã hòa giải tại gia đình, cử cán bộ hội theo dõi hằng tháng",
+                  later.astimezone(SCHOOL_TZ).date())
+        elif kind == ConcernKind.CRISIS:
+            refer(escalation, ServiceKind.HOTLINE, responded.astimezone(SCHOOL_TZ).date(), ReferralStatus.COMPLETED,
+                  "Tư vấn viên 111 hướng dẫn gia đình và nhà trường cách hỗ trợ em",
+                  responded.astimezone(SCHOOL_TZ).date())
+            refer(escalation, ServiceKind.HEALTH, responded.astimezone(SCHOOL_TZ).date(), ReferralStatus.ACCEPTED)
+        escalation.updates.append(EscalationUpdate(author_id=deputy.id, at=later, text=steps[1]))
+        close(escalation, add_working_hours(later, 40, days_off), leader, outcome)
+
+    # This year: one still open (and, when there are more mentees, one being answered). Raised from the
+    # latest note, or, before any note is written, about a mentee straight away.
+    current = candidates(demo.current)
+    if current:
+        note = max(current, key=lambda n: (n.month, n.submitted_at or n.updated_at))
+        raise_on(note, ConcernKind.DROPOUT if note.rating == Rating.DECLINE else ConcernKind.OTHER)
+        others = [n for n in demo.notes.get(demo.current.id, []) if n.status == NoteStatus.SUBMITTED
+                  and n.student_id not in (note.student_id, demo.note_journey_student)]
+        if others:
+            escalation = raise_on(rng.choice(others), ConcernKind.VIOLENCE)
+            responded = add_working_hours(escalation.raised_at, 2, days_off)
+            if responded.astimezone(SCHOOL_TZ).date() <= demo.today:
+                respond(escalation, responded, deputy, text=ESCALATION_STORIES[ConcernKind.VIOLENCE][1][0])
+                refer(escalation, ServiceKind.WOMENS_UNION, responded.astimezone(SCHOOL_TZ).date(),
+                      ReferralStatus.SENT)
+    else:
+        mentees = db.session.scalars(select(Assignment).where(
+            Assignment.school_year_id == demo.current.id, Assignment.role == MentorRole.MAIN,
+            Assignment.ended_on.is_(None)).order_by(Assignment.id)).all()
+        mentees.sort(key=lambda a: a.student_id == demo.note_journey_student)  # another mentee first
+        if mentees:
+            mentee = mentees[0]
+            raised_at = _moment(rng, demo.random_date(rng, mentee.started_on, demo.today), 7, 10)
+            hours = demo.current.escalation_response_hours
+            escalation = Escalation(
+                school_id=school.id, school_year_id=demo.current.id, student_id=mentee.student_id,
+                raised_by_id=mentee.mentor_id, raised_at=raised_at, kind=ConcernKind.OTHER,
+                description=ESCALATION_STORIES[ConcernKind.OTHER][0], response_hours=hours,
+                respond_by=add_working_hours(raised_at, hours, days_off), created_at=raised_at, updated_at=raised_at)
+            demo.escalations.append(escalation)
+            db.session.add(escalation)
+    db.session.flush()
+
+
 def record_seeding(demo: Demo, rng: random.Random) -> None:
     db.session.flush()
     audit_record("demo_seeded", demo.school, school_id=demo.school.id, seed=demo.seed,
@@ -882,7 +1432,10 @@ STEPS: list[Step] = [
     add_pledges,
     add_screenings,
     add_assignments,
+    add_note_journey,
     add_plans,
+    add_notes,
+    add_escalations,
 ]
 
 
@@ -949,6 +1502,12 @@ def seed_demo_command(if_empty: bool, seed: int, today: date, allow_production: 
     click.echo(f"  {current.name}: {n_current} students in {len(demo.classes[current.id])} classes; "
                f"{len(demo.students)} students over both years; {len(demo.staff)} staff in "
                f"{len(demo.departments)} departments.")
+    notes = [n for year_notes in demo.notes.values() for n in year_notes]
+    click.echo(f"  Monthly notes: {len(notes)} over both years "
+               f"({sum(1 for n in notes if n.submitted_on_time is False)} sent late, "
+               f"{sum(1 for n in notes if n.status == NoteStatus.DRAFT)} drafts); escalations: "
+               f"{len(demo.escalations)} ({sum(1 for e in demo.escalations if e.status == EscalationStatus.OPEN)} "
+               "open).")
     click.echo("")
     _print_logins(demo.accounts)
 

@@ -110,6 +110,7 @@ def test_command_prints_the_demo_logins(seeded):
         assert "demo" in row
     assert "2025-2026 (complete)" in seeded
     assert "2026-2027 (current" in seeded
+    assert "Monthly notes: " in seeded and "escalations: " in seeded
 
 
 def test_school_years_are_the_last_complete_one_and_the_current_one(seeded):
@@ -316,6 +317,18 @@ def _snapshot(seed: int) -> list[tuple]:
     demo = build_demo_school(TODAY, seed, password_hash="unused")
     people = [(s.code, s.full_name, s.date_of_birth, s.status.value, s.father_name) for s in demo.students]
     people += [(u.username, u.full_name, u.position) for u in demo.staff]
+    codes = {s.id: s.code for s in demo.students}
+    names = {u.id: u.username for u in demo.staff}
+    for notes in demo.notes.values():
+        people += [(codes[n.student_id], names[n.author_id], n.month, n.status.value, n.submitted_at,
+                    n.submitted_on_time, n.absences, n.rating, n.review_status, n.wellbeing,
+                    [(c.contact_on, c.with_whom.value, c.method.value) for c in n.contacts],
+                    [(t.goal.text, t.goal.period_start, t.progress.value) for t in n.progress],
+                    [(x.kind, x.value_vnd, x.donor) for x in n.supports],
+                    [(r.at, r.after_lock, r.changes) for r in n.revisions]) for n in notes]
+    people += [(codes[e.student_id], e.kind.value, e.raised_at, e.respond_by, e.status.value, e.responded_at)
+               for e in demo.escalations]
+    people.append((demo.note_journey_mentor, codes.get(demo.note_journey_student)))
     _db.session.rollback()
     return people
 
@@ -394,3 +407,215 @@ def test_support_plans(seeded):
     horizons = set(_db.session.scalars(select(PlanGoal.horizon).distinct()))
     assert horizons == {Horizon.SEMESTER, Horizon.MONTH, Horizon.WEEK}
     assert _db.session.scalar(select(func.max(PlanGoal.period_start))) <= TODAY
+
+
+def test_on_the_first_day_of_the_window_the_board_has_work(db):
+    """1/12: the survey has just opened, but the early proposals are decided, some already assigned."""
+    from sponsor_app.assignments.services import coverage
+
+    demo = build_demo_school(date(2026, 12, 1), password_hash="unused")
+    current = demo.current
+    counts = year_counts(current.school_id, current)
+    assert counts.by_status["approved"] > 0
+    assert 0 < counts.late < counts.total  # the early ones (outside the window) and the survey's first day
+    now = coverage(current.school_id, current)
+    assert 0 < now.with_main < now.approved
+    assert _db.session.scalar(select(func.max(Screening.proposed_on))) <= date(2026, 12, 1)
+    _db.session.rollback()
+
+
+def _mains(year):
+    from sponsor_app.models import Assignment, MentorRole
+
+    return _db.session.scalars(select(Assignment).where(
+        Assignment.school_year_id == year.id, Assignment.role == MentorRole.MAIN)).all()
+
+
+def test_monthly_notes(seeded):
+    from sponsor_app.labels import SUPPORT_KIND_LABELS
+    from sponsor_app.models import (
+        Assignment,
+        Horizon,
+        MentorRole,
+        MonthlyNote,
+        NoteContact,
+        NoteContribution,
+        NoteReview,
+        NoteRevision,
+        NoteStatus,
+        NoteSupport,
+        Rating,
+        ReviewStatus,
+    )
+    from sponsor_app.progress.calendar import campaign_months, is_on_time, note_due
+    from sponsor_app.timeutil import SCHOOL_TZ
+
+    previous, current = _years()
+    for year in (previous, current):
+        mains = {a.id: a for a in _mains(year)}
+        notes = _db.session.scalars(select(MonthlyNote).where(MonthlyNote.school_year_id == year.id)).all()
+        assert notes, year.name
+        months = 0
+        for assignment in mains.values():
+            last = min(TODAY, year.end_date, assignment.ended_on or year.end_date)
+            months += len(campaign_months(assignment.started_on, last)) if assignment.started_on <= last else 0
+        for note in notes:  # written by the main mentor, for a month of the mentoring
+            assignment = mains[note.assignment_id]
+            assert (note.student_id, note.author_id) == (assignment.student_id, assignment.mentor_id)
+            assert assignment.started_on.replace(day=1) <= note.month <= TODAY
+            assert note.absences is None or 0 <= note.absences <= 6
+            submitted = note.status == NoteStatus.SUBMITTED
+            assert (note.submitted_at is not None) == submitted == (note.submitted_on_time is not None)
+            if submitted:  # the stored flag agrees with the rule, and nothing is sent after today
+                day = note.submitted_at.astimezone(SCHOOL_TZ).date()
+                assert day <= TODAY
+                assert note.submitted_on_time == is_on_time(day, note.month, year.note_day)
+                assert assignment.started_on <= day
+                assert all(c.contact_on <= day for c in note.contacts)
+                assert note.created_at <= note.submitted_at
+                assert note.rating is not None and note.review_status is not None
+            else:
+                assert note.review_status is None
+            assert 1 <= len(note.contacts) <= 3
+            assert all(c.contact_on.replace(day=1) == note.month and c.contact_on <= TODAY for c in note.contacts)
+            for target in note.progress:  # the note's own plan: its semester goals, the month's targets
+                plan = target.goal.plan
+                assert (plan.student_id, plan.school_year_id) == (note.student_id, year.id)
+                assert target.goal.horizon == Horizon.SEMESTER or target.goal.period_start == note.month
+        assert len(notes) < months  # some months are missing
+        if year is previous:
+            sent = [n for n in notes if n.status == NoteStatus.SUBMITTED]
+            assert len(sent) == len(notes)  # a complete year has no drafts left
+            late = [n for n in sent if not n.submitted_on_time]
+            assert 0.05 <= len(late) / len(sent) <= 0.30
+            assert all(n.submitted_at.astimezone(SCHOOL_TZ).date() >= note_due(n.month, year.note_day) for n in late)
+            assert 0.80 * months <= len(notes)
+            assert any(n.progress for n in notes)
+            # a couple of students have two months of decline in a row
+            by_student: dict[int, list] = {}
+            for note in sorted(sent, key=lambda n: n.month):
+                by_student.setdefault(note.student_id, []).append(note.rating)
+            assert any(any(a == b == Rating.DECLINE for a, b in zip(r, r[1:], strict=False))
+                       for r in by_student.values())
+    # this month is still being written: drafts, sent ones, and mentees without a note yet
+    this_month = _db.session.scalars(select(MonthlyNote).where(MonthlyNote.month == TODAY.replace(day=1))).all()
+    assert {n.status for n in this_month} == {NoteStatus.DRAFT, NoteStatus.SUBMITTED} or len(this_month) < 3
+
+    reviews = _db.session.scalars(select(MonthlyNote.review_status).where(
+        MonthlyNote.status == NoteStatus.SUBMITTED)).all()
+    assert reviews.count(ReviewStatus.SEEN) > len(reviews) / 2
+    assert ReviewStatus.PENDING in reviews
+    asked = _db.session.scalars(select(NoteReview).where(NoteReview.decision == ReviewStatus.NEEDS_MORE)).all()
+    assert asked and all(r.comment for r in asked)
+    heads = {d.id: d.head_id for d in _db.session.scalars(select(Department))}
+    leader = _db.session.scalar(select(User.id).where(User.username == "leader"))
+    for review in _db.session.scalars(select(NoteReview)):  # the head of the mentor's department signs off
+        author = review.note.author
+        assert review.reviewer_id in (heads.get(author.department_id), leader)
+        assert review.at.astimezone(SCHOOL_TZ).date() <= TODAY
+    revisions = _db.session.scalars(select(NoteRevision)).all()
+    assert any(not r.after_lock for r in revisions)
+    amendments = [r for r in revisions if r.after_lock]
+    assert 1 <= len(amendments) <= 2 and all(r.reason for r in amendments)
+    assert all(r.changes and all(len(v) == 2 and v[0] != v[1] for v in r.changes.values()) for r in revisions)
+    for revision in revisions:  # the note holds the latest value of what was changed
+        for name, (_old, new) in revision.changes.items():
+            if revision.id == max(r.id for r in revision.note.revisions if name in r.changes):
+                assert getattr(revision.note, name) == new
+    assert max(r.at.astimezone(SCHOOL_TZ).date() for r in revisions) <= TODAY
+    supports = _db.session.scalars(select(NoteSupport)).all()
+    assert supports and all(s.kind in SUPPORT_KIND_LABELS and 0 <= s.value_vnd <= 1_000_000 for s in supports)
+    assert _db.session.scalar(select(func.max(NoteContact.contact_on))) <= TODAY
+    contributions = _db.session.scalars(select(NoteContribution)).all()
+    assert contributions
+    for contribution in contributions:  # by a supporting mentor of the student
+        assert _db.session.scalar(select(Assignment.id).where(
+            Assignment.student_id == contribution.student_id, Assignment.mentor_id == contribution.author_id,
+            Assignment.role == MentorRole.SUPPORT)) is not None
+        assert contribution.month <= TODAY and contribution.created_at.astimezone(SCHOOL_TZ).date() <= TODAY
+
+
+def test_escalations_holidays_and_services(seeded):
+    from sponsor_app.models import (
+        Assignment,
+        Escalation,
+        EscalationStatus,
+        Holiday,
+        MentorRole,
+        MonthlyNote,
+        ReferralService,
+        ServiceKind,
+    )
+    from sponsor_app.progress.calendar import add_working_hours
+    from sponsor_app.timeutil import SCHOOL_TZ
+
+    previous, current = _years()
+    holidays = {h.day: h.name for h in _db.session.scalars(select(Holiday))}
+    for day in (date(2026, 1, 1), date(2026, 4, 30), date(2026, 5, 1), date(2025, 9, 2), date(2026, 2, 17),
+                date(2027, 2, 6), date(2027, 1, 1)):
+        assert day in holidays, day
+    services = _db.session.scalars(select(ReferralService)).all()
+    assert {s.kind for s in services} >= {ServiceKind.HOTLINE, ServiceKind.COMMUNE, ServiceKind.WOMENS_UNION,
+                                          ServiceKind.HEALTH}
+    assert any(s.phone == "111" and "111" in s.name for s in services)
+    school = _db.session.scalar(select(School))
+    assert school.social_work_focal is not None and school.social_work_focal.username == "leader"
+    leaders = {u.id for u in _db.session.scalars(select(User)) if u.has_role(Role.LEADER)}
+
+    escalations = _db.session.scalars(select(Escalation)).all()
+    assert 3 <= len(escalations) <= 6
+    for e in escalations:
+        assert e.respond_by == add_working_hours(e.raised_at, e.response_hours, holidays)
+        year = previous if e.school_year_id == previous.id else current
+        assert e.response_hours == year.escalation_response_hours
+        assert e.raised_at.astimezone(SCHOOL_TZ).date() <= TODAY
+        main = _db.session.scalar(select(Assignment).where(
+            Assignment.student_id == e.student_id, Assignment.school_year_id == year.id,
+            Assignment.role == MentorRole.MAIN))
+        assert e.raised_by_id == main.mentor_id
+        if e.note_id is not None:  # raised from the student's note, once it was written
+            note = _db.session.get(MonthlyNote, e.note_id)
+            assert note.student_id == e.student_id
+            assert e.raised_at > (note.submitted_at or note.updated_at)
+        assert all(u.author_id in leaders | {school.social_work_focal_id} for u in e.updates)
+        for moment in [e.responded_at, e.closed_at, *(u.at for u in e.updates)]:
+            assert moment is None or moment.astimezone(SCHOOL_TZ).date() <= TODAY
+        assert all(r.referred_on <= TODAY and (r.outcome_on is None or r.outcome_on <= TODAY) for r in e.referrals)
+        assert (e.responded_at is None) == (e.status == EscalationStatus.OPEN)
+        assert (e.status == EscalationStatus.CLOSED) == (e.outcome is not None)
+    assert sum(e.note_id is not None for e in escalations) >= 3
+    assert any(e.responded_at > e.respond_by for e in escalations if e.responded_at)  # one answered late
+    assert any(r.outcome and r.outcome_on for e in escalations for r in e.referrals)
+    assert all(e.status == EscalationStatus.CLOSED for e in escalations if e.school_year_id == previous.id)
+    assert any(e.status == EscalationStatus.OPEN for e in escalations if e.school_year_id == current.id)
+
+
+@pytest.mark.parametrize("today", [date(2026, 11, 23), date(2026, 12, 1), date(2027, 3, 15)])
+def test_a_mentor_of_the_depthead_department_has_a_note_to_write(db, today):
+    """The journeys log in as a member of the depthead's department (not depthead, admin or teacher)
+    who mentors a current-year student assigned before today, with this month's note not yet sent."""
+    from sponsor_app.models import Assignment, MentorRole, MonthlyNote, NoteStatus
+
+    demo = build_demo_school(today, password_hash="unused")
+    mentor = _db.session.scalar(select(User).where(User.username == demo.note_journey_mentor))
+    assert mentor is not None and mentor.username not in ("depthead", "admin", "teacher")
+    assert mentor.department_id == demo.accounts["depthead"].department_id == demo.departments["TOAN"].id
+    assignment = _db.session.scalar(select(Assignment).where(
+        Assignment.student_id == demo.note_journey_student, Assignment.school_year_id == demo.current.id,
+        Assignment.role == MentorRole.MAIN, Assignment.ended_on.is_(None)))
+    assert assignment.mentor_id == mentor.id and assignment.started_on < today
+    student = _db.session.get(Student, demo.note_journey_student)
+    assert student.status == StudentStatus.ENROLLED
+    note = _db.session.scalar(select(MonthlyNote).where(MonthlyNote.student_id == student.id,
+                                                        MonthlyNote.month == today.replace(day=1)))
+    assert note is None or note.status == NoteStatus.DRAFT
+    # the load rule still holds: nobody mentors more students than they pledged
+    from sponsor_app.models import Pledge
+
+    pledge = _db.session.scalar(select(Pledge).where(Pledge.user_id == mentor.id,
+                                                     Pledge.school_year_id == demo.current.id))
+    load = _db.session.scalar(select(func.count(Assignment.id)).where(
+        Assignment.mentor_id == mentor.id, Assignment.school_year_id == demo.current.id,
+        Assignment.role == MentorRole.MAIN, Assignment.ended_on.is_(None)))
+    assert pledge.willing and load <= pledge.capacity
+    _db.session.rollback()
