@@ -336,3 +336,14 @@ def test_the_note_offers_to_raise_a_serious_concern(teacher_client, mentee_world
     teacher_client.post(_url(w), data=_form())
     page = teacher_client.get(_url(w)).get_data(as_text=True)
     assert f"/escalations/students/{w.mentee.id}/new?note_id={_note(w).id}" in page
+
+
+def test_the_author_keeps_reading_after_the_mentoring_ends(teacher_client, mentee_world, db):
+    w = mentee_world
+    teacher_client.post(_url(w), data=_form(action="submit"))
+    w.main_assignment.ended_on = TODAY
+    w.main_assignment.end_reason = "Chuyển công tác"
+    db.session.commit()
+    assert teacher_client.get(f"/progress/students/{w.mentee.id}/notes").status_code == 200
+    assert teacher_client.get(_url(w)).status_code == 200
+    assert teacher_client.post(_url(w), data=_form(version=_note(w).version)).status_code == 403

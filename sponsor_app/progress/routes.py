@@ -239,10 +239,12 @@ def notes_timeline(student_id: int):
     """The mentee's months of the selected year: state of each note, chart of absences and ratings."""
     year = require_year()
     student = get_in_school_or_404(Student, student_id)
-    if not can_view_notes(current_user, student, year):
+    found = notes.notes_by_student(year, [student.id]).get(student.id, {})
+    # The author keeps reading what they wrote after the mentoring ended (as on each note's page).
+    if not (can_view_notes(current_user, student, year)
+            or any(n.author_id == current_user.id for n in found.values())):
         abort(403)
     main = notes.last_main_assignment(student, year)
-    found = notes.notes_by_student(year, [student.id]).get(student.id, {})
     started = main.started_on if main else min(found, default=year.start_date)
     row = notes.MenteeProgress(main, None, months=notes.month_cells(year, started, local_today(), found,
                                                                      main.ended_on if main else None))
