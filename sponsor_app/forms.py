@@ -61,18 +61,25 @@ class _WTFormsTranslations:
 WTFORMS_TRANSLATIONS = _WTFormsTranslations()
 
 
+class _Meta:
+    """What every form and row shares: WTForms' messages in the UI language; text inputs
+    NFC-normalised and stripped."""
+
+    def get_translations(self, form):
+        return WTFORMS_TRANSLATIONS
+
+    def bind_field(self, form, unbound_field, options):
+        filters = unbound_field.kwargs.get("filters", ())
+        if unbound_field.field_class in (StringField, VNDateField):
+            unbound_field.kwargs["filters"] = (_strip, *filters)
+        return unbound_field.bind(form=form, **options)
+
+
 class BaseForm(FlaskForm):
     """CSRF-protected form whose text inputs arrive NFC-normalised and stripped."""
 
-    class Meta:
-        def get_translations(self, form):
-            return WTFORMS_TRANSLATIONS
-
-        def bind_field(self, form, unbound_field, options):
-            filters = unbound_field.kwargs.get("filters", ())
-            if unbound_field.field_class in (StringField, VNDateField):
-                unbound_field.kwargs["filters"] = (_strip, *filters)
-            return unbound_field.bind(form=form, **options)
+    class Meta(_Meta):
+        pass
 
 
 class VNDateField(StringField):
@@ -131,15 +138,8 @@ def version_conflict(form, obj) -> bool:
 class SubForm(Form):
     """A row inside a FieldList (no CSRF of its own), with the same NFC + strip of text inputs."""
 
-    class Meta:
-        def get_translations(self, form):
-            return WTFORMS_TRANSLATIONS
-
-        def bind_field(self, form, unbound_field, options):
-            filters = unbound_field.kwargs.get("filters", ())
-            if unbound_field.field_class in (StringField, VNDateField):
-                unbound_field.kwargs["filters"] = (_strip, *filters)
-            return unbound_field.bind(form=form, **options)
+    class Meta(_Meta):
+        pass
 
 
 class MoneyField(StringField):

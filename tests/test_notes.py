@@ -100,6 +100,9 @@ def test_bad_rows_are_reported_not_saved(teacher_client, mentee_world):
     assert "không thuộc tháng" in other_month.get_data(as_text=True)
     money = teacher_client.post(_url(w), data=_form(**{"supports-0-value_vnd": "năm trăm"}))
     assert "Số tiền không hợp lệ" in money.get_data(as_text=True)
+    words = teacher_client.post(_url(w), data=_form(absences="hai", rating="rất tốt"))
+    assert "Hãy nhập một số nguyên." in words.get_data(as_text=True)  # WTForms' message, in Vietnamese
+    assert "Lựa chọn không hợp lệ." in words.get_data(as_text=True) and "Not a valid" not in words.get_data(as_text=True)
     assert _db.session.query(MonthlyNote).count() == 0
 
 

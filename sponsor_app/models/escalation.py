@@ -4,7 +4,7 @@ the log of reminders sent."""
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -12,12 +12,8 @@ from ..timeutil import utcnow
 from .mixins import TimestampMixin
 from .school import SchoolYear
 from .student import Student
-from .types import UTCDateTime
+from .types import UTCDateTime, enum_type
 from .user import User
-
-
-def _enum(cls, length=20):
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class ConcernKind(enum.StrEnum):
@@ -47,11 +43,11 @@ class Escalation(TimestampMixin, db.Model):
     note_id: Mapped[int | None] = mapped_column(ForeignKey("monthly_notes.id"), index=True)
     raised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    kind: Mapped[ConcernKind] = mapped_column(_enum(ConcernKind))
+    kind: Mapped[ConcernKind] = mapped_column(enum_type(ConcernKind))
     description: Mapped[str] = mapped_column(Text)
     response_hours: Mapped[int]  # the school year's setting when raised
     respond_by: Mapped[datetime] = mapped_column(UTCDateTime)  # raised_at + response_hours working hours
-    status: Mapped[EscalationStatus] = mapped_column(_enum(EscalationStatus), default=EscalationStatus.OPEN,
+    status: Mapped[EscalationStatus] = mapped_column(enum_type(EscalationStatus), default=EscalationStatus.OPEN,
                                                      index=True)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -103,7 +99,7 @@ class ReferralService(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
-    kind: Mapped[ServiceKind] = mapped_column(_enum(ServiceKind))
+    kind: Mapped[ServiceKind] = mapped_column(enum_type(ServiceKind))
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))
     address: Mapped[str | None] = mapped_column(String(300))
@@ -129,7 +125,7 @@ class Referral(TimestampMixin, db.Model):
     referred_on: Mapped[date]
     referred_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[ReferralStatus] = mapped_column(_enum(ReferralStatus), default=ReferralStatus.SENT)
+    status: Mapped[ReferralStatus] = mapped_column(enum_type(ReferralStatus), default=ReferralStatus.SENT)
     outcome: Mapped[str | None] = mapped_column(Text)
     outcome_on: Mapped[date | None]
 

@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -12,12 +12,8 @@ from .assignment import Assignment
 from .mixins import TimestampMixin
 from .school import SchoolYear
 from .student import Student
-from .types import UTCDateTime
+from .types import UTCDateTime, enum_type
 from .user import User
-
-
-def _enum(cls, length=20):
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class PlanStatus(enum.StrEnum):
@@ -50,7 +46,7 @@ class SupportPlan(TimestampMixin, db.Model):
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"))  # the main mentoring it serves
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus), default=PlanStatus.DRAFT, index=True)
+    status: Mapped[PlanStatus] = mapped_column(enum_type(PlanStatus), default=PlanStatus.DRAFT, index=True)
     due_on: Mapped[date]  # assignment start + the year's plan_due_days
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_on_time: Mapped[bool | None]  # stored at submission, never recomputed
@@ -83,8 +79,8 @@ class PlanGoal(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("support_plans.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("plan_goals.id"), index=True)
-    horizon: Mapped[Horizon] = mapped_column(_enum(Horizon))
-    domain: Mapped[Domain] = mapped_column(_enum(Domain))
+    horizon: Mapped[Horizon] = mapped_column(enum_type(Horizon))
+    domain: Mapped[Domain] = mapped_column(enum_type(Domain))
     strategy: Mapped[str | None] = mapped_column(String(40))  # a key of the strategy menu
     text: Mapped[str] = mapped_column(String(500))
     period_start: Mapped[date]  # semester start, first of the month, or the Monday of the week
@@ -160,17 +156,17 @@ class MonthlyNote(TimestampMixin, db.Model):
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)  # the main mentoring
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     month: Mapped[date] = mapped_column(index=True)
-    status: Mapped[NoteStatus] = mapped_column(_enum(NoteStatus), default=NoteStatus.DRAFT, index=True)
+    status: Mapped[NoteStatus] = mapped_column(enum_type(NoteStatus), default=NoteStatus.DRAFT, index=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_on_time: Mapped[bool | None]  # stored at submission
     absences: Mapped[int | None]  # sessions absent this month
-    learning_trend: Mapped[Trend | None] = mapped_column(_enum(Trend))
-    conduct_trend: Mapped[Trend | None] = mapped_column(_enum(Trend))
+    learning_trend: Mapped[Trend | None] = mapped_column(enum_type(Trend))
+    conduct_trend: Mapped[Trend | None] = mapped_column(enum_type(Trend))
     wellbeing: Mapped[str | None] = mapped_column(Text)
-    rating: Mapped[Rating | None] = mapped_column(_enum(Rating), index=True)
+    rating: Mapped[Rating | None] = mapped_column(enum_type(Rating), index=True)
     concerns: Mapped[str | None] = mapped_column(Text)
     next_steps: Mapped[str | None] = mapped_column(Text)
-    review_status: Mapped[ReviewStatus | None] = mapped_column(_enum(ReviewStatus), index=True)
+    review_status: Mapped[ReviewStatus | None] = mapped_column(enum_type(ReviewStatus), index=True)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_comment: Mapped[str | None] = mapped_column(Text)
@@ -201,8 +197,8 @@ class NoteContact(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     note_id: Mapped[int] = mapped_column(ForeignKey("monthly_notes.id"), index=True)
     contact_on: Mapped[date]
-    with_whom: Mapped[ContactWith] = mapped_column(_enum(ContactWith))
-    method: Mapped[NoteContactMethod] = mapped_column(_enum(NoteContactMethod))
+    with_whom: Mapped[ContactWith] = mapped_column(enum_type(ContactWith))
+    method: Mapped[NoteContactMethod] = mapped_column(enum_type(NoteContactMethod))
     summary: Mapped[str | None] = mapped_column(String(300))
     position: Mapped[int] = mapped_column(default=0)
 
@@ -218,7 +214,7 @@ class NoteTarget(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     note_id: Mapped[int] = mapped_column(ForeignKey("monthly_notes.id"), index=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("plan_goals.id"), index=True)
-    progress: Mapped[TargetProgress] = mapped_column(_enum(TargetProgress))
+    progress: Mapped[TargetProgress] = mapped_column(enum_type(TargetProgress))
     comment: Mapped[str | None] = mapped_column(String(300))
 
     note: Mapped[MonthlyNote] = relationship(back_populates="progress")
@@ -267,7 +263,7 @@ class NoteReview(db.Model):
     note_id: Mapped[int] = mapped_column(ForeignKey("monthly_notes.id"), index=True)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    decision: Mapped[ReviewStatus] = mapped_column(_enum(ReviewStatus))
+    decision: Mapped[ReviewStatus] = mapped_column(enum_type(ReviewStatus))
     comment: Mapped[str | None] = mapped_column(Text)
 
     note: Mapped[MonthlyNote] = relationship(back_populates="reviews")

@@ -4,19 +4,15 @@ school-editable criteria the risk score is computed from."""
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .mixins import TimestampMixin
 from .school import SchoolYear
 from .student import Student
-from .types import UTCDateTime
+from .types import UTCDateTime, enum_type
 from .user import User
-
-
-def _enum(cls, length=20):
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class RiskLevel(enum.StrEnum):
@@ -86,7 +82,7 @@ class Screening(TimestampMixin, db.Model):
     other_circumstance: Mapped[bool] = mapped_column(default=False)
     other_circumstance_text: Mapped[str | None] = mapped_column(String(300))
 
-    rating_scale: Mapped[RatingScale] = mapped_column(_enum(RatingScale), default=RatingScale.TT22)
+    rating_scale: Mapped[RatingScale] = mapped_column(enum_type(RatingScale), default=RatingScale.TT22)
     conduct_rating: Mapped[str | None] = mapped_column(String(20))
     learning_rating: Mapped[str | None] = mapped_column(String(20))
     absences: Mapped[int] = mapped_column(default=0)  # sessions absent this year so far
@@ -97,12 +93,12 @@ class Screening(TimestampMixin, db.Model):
     # The computed risk, stored so lists can filter and sort; recomputed on every save and
     # whenever the school edits its criteria.
     risk_score: Mapped[int] = mapped_column(default=0, index=True)
-    risk_level: Mapped[RiskLevel] = mapped_column(_enum(RiskLevel), default=RiskLevel.LOW, index=True)
+    risk_level: Mapped[RiskLevel] = mapped_column(enum_type(RiskLevel), default=RiskLevel.LOW, index=True)
     risk_reasons: Mapped[list | None] = mapped_column(JSON)  # [{"key", "label", "weight"}]
 
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decision: Mapped[Decision | None] = mapped_column(_enum(Decision), index=True)
+    decision: Mapped[Decision | None] = mapped_column(enum_type(Decision), index=True)
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -160,8 +156,8 @@ class ScreeningContact(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    channel: Mapped[ContactChannel] = mapped_column(_enum(ContactChannel))
-    method: Mapped[ContactMethod] = mapped_column(_enum(ContactMethod))
+    channel: Mapped[ContactChannel] = mapped_column(enum_type(ContactChannel))
+    method: Mapped[ContactMethod] = mapped_column(enum_type(ContactMethod))
     person: Mapped[str] = mapped_column(String(200))  # who: "mẹ em", "bạn cùng lớp", ...
     contact_date: Mapped[date]
     note: Mapped[str] = mapped_column(Text, default="")
@@ -188,7 +184,7 @@ class RiskCriterion(TimestampMixin, db.Model):
     school_year_id: Mapped[int] = mapped_column(ForeignKey("school_years.id"), index=True)
     key: Mapped[str] = mapped_column(String(40))
     label: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[CriterionKind] = mapped_column(_enum(CriterionKind))
+    kind: Mapped[CriterionKind] = mapped_column(enum_type(CriterionKind))
     # flag name, absence threshold as text, or rating values separated by "|"
     parameter: Mapped[str] = mapped_column(String(200))
     weight: Mapped[int]

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -23,3 +23,8 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if isinstance(value, datetime) else value
+
+
+def enum_type(cls, length: int = 20) -> Enum:
+    """A Python enum stored as its values in a VARCHAR (no native ENUM: migrations stay simple)."""
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
