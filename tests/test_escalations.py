@@ -475,3 +475,13 @@ def test_year_settings_of_reminders_and_response_hours(admin_client, world, db):
         assert "Ghi số giờ từ 1 đến 80" in page, hours
     new_year = admin_client.get("/admin/years/new").get_data(as_text=True)
     assert 'value="20,24"' in new_year and 'value="8"' in new_year
+
+
+def test_year_settings_of_the_note_lock_and_the_plan_due_days(admin_client, world, db):
+    assert _year_form(admin_client, world.year, note_grace_days="0", plan_due_days="21").status_code == 302
+    db.session.refresh(world.year)
+    assert world.year.note_grace_days == 0 and world.year.plan_due_days == 21
+    for field, bad, message in (("note_grace_days", "11", "từ 0 đến 10"), ("note_grace_days", "", "từ 0 đến 10"),
+                                ("plan_due_days", "0", "từ 1 đến 60"), ("plan_due_days", "ba", "từ 1 đến 60")):
+        page = _year_form(admin_client, world.year, **{field: bad}).get_data(as_text=True)
+        assert message in page, (field, bad)

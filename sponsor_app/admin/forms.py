@@ -13,7 +13,15 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ..forms import BaseForm, VNDateField, not_after
 from ..labels import ROLE_LABELS, STATUS_LABELS
@@ -83,6 +91,12 @@ class SchoolYearForm(BaseForm):
     assignment_deadline = VNDateField(_l("Hạn phân công GV đỡ đầu"), validators=[DataRequired()])
     note_day = IntegerField(_l("Ngày hạn nhận xét hằng tháng"), validators=[
         DataRequired(), NumberRange(1, 28, message=_l("Chọn ngày từ 1 đến 28."))])
+    note_grace_days = IntegerField(_l("Số ngày gia hạn trước khi khoá sổ tháng"), default=3, validators=[
+        NumberRange(0, 10, message=_l("Ghi số ngày từ 0 đến 10."))],
+        description=_l("Sau ngày hạn cộng số ngày này, nhận xét đã gửi chỉ còn được bổ sung (kèm lý do)."))
+    plan_due_days = IntegerField(_l("Hạn lập kế hoạch giúp đỡ (số ngày sau khi phân công)"), default=14, validators=[
+        DataRequired(message=_l("Ghi số ngày từ 1 đến 60.")),
+        NumberRange(1, 60, message=_l("Ghi số ngày từ 1 đến 60."))])
     report1_deadline = VNDateField(_l("Hạn báo cáo học kỳ I"), validators=[DataRequired()])
     report2_deadline = VNDateField(_l("Hạn báo cáo cuối năm"), validators=[DataRequired()])
     reminder_days = StringField(_l("Ngày gửi thư nhắc nhận xét hằng tháng"), default="20,24",

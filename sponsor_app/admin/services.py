@@ -171,6 +171,8 @@ def default_calendar(first_year: int) -> dict[str, date | int | str]:
         "screening_end": date(y1, 12, 30),
         "assignment_deadline": date(y1, 12, 30),
         "note_day": 25,
+        "note_grace_days": 3,
+        "plan_due_days": 14,
         "report1_deadline": date(y1, 12, 30),
         "report2_deadline": date(y2, 5, 25),
         "reminder_days": "20,24",
@@ -180,7 +182,7 @@ def default_calendar(first_year: int) -> dict[str, date | int | str]:
 
 YEAR_FIELDS = ("name", "start_date", "semester1_end", "semester2_start", "end_date", "pledge_deadline",
                "screening_start", "screening_end", "assignment_deadline", "note_day",
-               "report1_deadline", "report2_deadline", "reminder_days", "escalation_response_hours")
+               "note_grace_days", "plan_due_days", "report1_deadline", "report2_deadline", "reminder_days", "escalation_response_hours")
 
 
 def save_year(year: SchoolYear | None, school: School, data: dict, *, make_current: bool = False) -> SchoolYear:
