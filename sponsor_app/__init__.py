@@ -100,6 +100,7 @@ def app_languages() -> tuple[str, ...]:
 def register_blueprints(app: Flask) -> None:
     from .admin.routes import bp as admin_bp
     from .assignments.routes import bp as assignments_bp
+    from .attention.routes import bp as attention_bp
     from .auth.routes import bp as auth_bp
     from .escalations.routes import bp as escalations_bp
     from .imports.routes import bp as imports_bp
@@ -116,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(screening_bp, url_prefix="/screening")
     app.register_blueprint(assignments_bp, url_prefix="/assignments")
     app.register_blueprint(progress_bp, url_prefix="/progress")
+    app.register_blueprint(attention_bp, url_prefix="/attention")
     app.register_blueprint(escalations_bp, url_prefix="/escalations")
 
 

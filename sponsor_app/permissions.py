@@ -314,6 +314,11 @@ def can_review_notes(user: User) -> bool:
     return user.has_role(Role.LEADER, Role.DEPT_HEAD)
 
 
+def can_view_attention(user: User) -> bool:
+    """Students needing attention: leadership (the school), department heads (their mentors' mentees)."""
+    return user.has_role(Role.LEADER, Role.DEPT_HEAD)
+
+
 def get_note_or_404(note_id: int, check=None) -> MonthlyNote:
     note = get_in_school_or_404(MonthlyNote, note_id)
     if check is not None:
@@ -449,6 +454,7 @@ TEMPLATE_PREDICATES = {
     "can_contribute_note": can_contribute_note,
     "can_review_note": can_review_note,
     "can_review_notes": can_review_notes,
+    "can_view_attention": can_view_attention,
     "is_focal_point": is_focal_point,
     "is_escalation_responder": is_escalation_responder,
     "can_raise_escalation": can_raise_escalation,

@@ -270,6 +270,11 @@ MATRIX += [
      lambda w: {"year": "năm nay"}),
 ]
 
+MATRIX += [
+    ("attention.index", "GET", lambda w: "/attention/", NOTE_REVIEWERS, None),
+    ("attention.export", "GET", lambda w: "/attention/export.xlsx", NOTE_REVIEWERS, None),
+]
+
 # Endpoints deliberately outside the matrix.
 EXEMPT = {"static"}
 
