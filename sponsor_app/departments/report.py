@@ -210,7 +210,7 @@ def month_report(department: Department, year: SchoolYear, month: date, today: d
                             on_time=note.submitted_on_time if submitted else None,
                             has_draft=note is not None and not submitted)
         rows.append(ReportRow(n, mentor, student, class_name or "", state, note, student.id in approved))
-    return MonthReport(department.school, department, year, month, members, rows)
+    return MonthReport(db.session.get(School, department.school_id), department, year, month, members, rows)
 
 
 def summary_text(report: MonthReport) -> str:
@@ -237,7 +237,8 @@ def summary_text(report: MonthReport) -> str:
 
 def stored_report(department: Department, month: date) -> DepartmentReport | None:
     return db.session.scalar(select(DepartmentReport).where(DepartmentReport.department_id == department.id,
-                                                            DepartmentReport.month == month))
+                                                            DepartmentReport.month == month)
+                             .options(selectinload(DepartmentReport.edited_by)))
 
 
 def summary_of(report: MonthReport, stored: DepartmentReport | None) -> str:

@@ -129,5 +129,5 @@ def report_print(dept_id: int):
     reports.record_export(data, "print")
     db.session.commit()
     return render_template("departments/report_print.html", department=department, year=year, month=month,
-                           report=data, summary=summary, today=today, title=reports.title_text(data),
-                           date_line=reports.date_line(department.school.place_name, today))
+                           report=data, summary=summary, headers=reports.HEADERS, title=reports.title_text(data),
+                           date_line=reports.date_line(data.school.place_name, today))

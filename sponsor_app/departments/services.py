@@ -56,6 +56,7 @@ class MenteeRow:
     plan: SupportPlan | None
     cells: list[MonthCell]  # the period's months of the mentoring
     current: MonthCell | None  # the chosen month
+    mentor: User | None = None
 
     @property
     def ratings(self) -> list[tuple[date, str | None]]:
@@ -137,13 +138,16 @@ def dashboard(department: Department, year: SchoolYear, period: Period, today: d
     for assignment, student, class_group in rows:
         cells = month_cells(year, assignment.started_on, today, notes.get(student.id, {}))
         current = next((c for c in cells if c.month == month), None)
+        owner = by_mentor.get(assignment.mentor_id)
         mentee = MenteeRow(assignment, student, class_group, plans.get(student.id),
-                           [c for c in cells if c.month in period_months], current)
-        if assignment.mentor_id in by_mentor:
-            by_mentor[assignment.mentor_id].mentees.append(mentee)
+                           [c for c in cells if c.month in period_months], current,
+                           owner.mentor if owner else None)
+        if owner is None:  # an inactive member's mentee: not on the dashboard
+            continue
+        owner.mentees.append(mentee)
         if current and current.state.state == "late_done":
             late.append(mentee)
-    late.sort(key=lambda m: (by_mentor[m.assignment.mentor_id].mentor.sort_key, m.student.sort_key))
+    late.sort(key=lambda m: (m.mentor.sort_key, m.mentor.id, m.student.sort_key, m.student.id))
     missing = outstanding_notes(department.school_id, year, month, mentor_ids=member_ids(department))
     return Dashboard(department=department, period=period, month=month, mentors=list(by_mentor.values()),
                      missing=missing, late=late, pending=pending_reviews(department, year))
