@@ -298,3 +298,23 @@ def test_pages_issue_a_bounded_number_of_queries(app, dept_world, dept_head_clie
     small = count()
     _grow(dept_world, db, 6)
     assert count() == small
+
+
+def test_the_period_filter_whole_year_semester_and_default(dept_world):
+    from werkzeug.datastructures import MultiDict
+
+    year, today = dept_world.year, local_today()
+    assert services.dashboard_period(MultiDict(), year, today).month is not None  # no filter: the current month
+    whole = services.dashboard_period(MultiDict({"semester": "", "month": ""}), year, today)
+    assert (whole.month, whole.semester) == (None, None)  # "Cả năm học" chosen in the filter
+    assert services.dashboard_period(MultiDict({"semester": "2", "month": ""}), year, today).semester == 2
+    assert services.dashboard_period(MultiDict({"month": KEY}), year, today).month == OCT
+
+
+def test_the_pages_in_english(dept_world, dept_head_client):
+    dept_head_client.post("/lang/en")
+    page = dept_head_client.get(f"/departments/?month={KEY}").get_data(as_text=True)
+    assert "On time: 100% (1/1)" in page and "Missing and late" in page
+    page = dept_head_client.get(f"/departments/{dept_world.dept.id}/report?month={KEY}").get_data(as_text=True)
+    assert "Monitoring table (3 students)" in page
+    assert "Hỗ trợ trong tháng: 1.734.567 đồng." in page  # the document's summary stays Vietnamese
