@@ -146,8 +146,10 @@ def test_the_head_edits_the_summary_and_a_stale_edit_is_a_conflict(dept_world, d
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "Bản của BGH" in page and "vừa được người khác sửa" in page
+    assert "Bản đang lưu" in page and "Tổ đã thăm nhà 2 em." in page  # the saved text shown beside the typed one
     db.session.expire_all()
     assert db.session.query(DepartmentReport).one().summary == "Tổ đã thăm nhà 2 em."
+    assert 'name="version" type="hidden" value="1"' in page  # saving again now replaces it knowingly
     # an empty edit is refused with a message, never a 500
     response = dept_head_client.post(url, data={"summary": " ", "version": "1", "save": "1"})
     assert response.status_code == 200 and "Hãy nhập nội dung tóm tắt." in response.get_data(as_text=True)

@@ -66,7 +66,7 @@ def _report_page(department, month, year, form=None, status=200):
     if form is None:
         form = ReportSummaryForm(summary=reports.summary_of(data, stored), version=stored.version if stored else 0)
     return render_template("departments/report.html", department=department, year=year, month=month,
-                           report=data, stored=stored, generated=generated, form=form,
+                           report=data, stored=stored, generated=generated, form=form, conflict=status == 409,
                            months=year_months(year)), status
 
 
@@ -89,6 +89,7 @@ def save_report(dept_id: int):
     if not form.validate_on_submit():
         return _report_page(department, month, year, form=form)
     if version_conflict(form, current):
+        form.version.data = current.version  # the saved text is shown: saving again replaces it knowingly
         return _report_page(department, month, year, form=form, status=409)
     try:
         if form.regenerate.data:
@@ -98,6 +99,8 @@ def save_report(dept_id: int):
         db.session.commit()
     except (StaleDataError, IntegrityError):
         db.session.rollback()
+        latest = reports.stored_report(department, month)
+        form.version.data = latest.version if latest else 0
         form.form_errors.append(_("Bản tóm tắt vừa được người khác sửa. Nội dung bạn nhập vẫn còn bên dưới; "
                                   "hãy mở lại trang trong thẻ khác để xem bản mới."))
         return _report_page(department, month, year, form=form, status=409)
