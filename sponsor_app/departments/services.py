@@ -28,7 +28,6 @@ from ..models import (
     User,
 )
 from ..periods import Period, current_month, parse_period
-from ..progress.calendar import note_due
 from ..progress.notes import MonthCell, month_cells, notes_by_student
 from ..progress.plans import plans_by_student
 from ..progress.reminders import Outstanding, outstanding_notes
@@ -151,7 +150,3 @@ def dashboard(department: Department, year: SchoolYear, period: Period, today: d
     missing = outstanding_notes(department.school_id, year, month, mentor_ids=member_ids(department))
     return Dashboard(department=department, period=period, month=month, mentors=list(by_mentor.values()),
                      missing=missing, late=late, pending=pending_reviews(department, year))
-
-
-def month_is_due(year: SchoolYear, month: date, today: date) -> bool:
-    return today >= note_due(month, year.note_day)
