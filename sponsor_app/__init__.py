@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from .assignments.routes import bp as assignments_bp
     from .attention.routes import bp as attention_bp
     from .auth.routes import bp as auth_bp
+    from .departments.routes import bp as departments_bp
     from .escalations.routes import bp as escalations_bp
     from .imports.routes import bp as imports_bp
     from .main.routes import bp as main_bp
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(progress_bp, url_prefix="/progress")
     app.register_blueprint(attention_bp, url_prefix="/attention")
     app.register_blueprint(escalations_bp, url_prefix="/escalations")
+    app.register_blueprint(departments_bp, url_prefix="/departments")
 
 
 def register_template_helpers(app: Flask) -> None:

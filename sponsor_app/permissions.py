@@ -434,6 +434,39 @@ def get_screening_or_404(screening_id: int, check=can_view_screening) -> Screeni
     return screening
 
 
+# --- department monitoring ---
+# The head of a department follows its mentors (dashboard, monthly report with student names);
+# leadership sees every department. Nobody else, the union included (it sees totals elsewhere).
+
+def can_monitor_department(user: User, department: Department) -> bool:
+    if department.school_id != user.school_id:
+        return False
+    return user.has_role(Role.LEADER) or (user.has_role(Role.DEPT_HEAD) and department.head_id == user.id)
+
+
+def can_monitor_departments(user: User) -> bool:
+    """Whether the user may open the department dashboard at all (leadership, department heads)."""
+    return user.has_role(Role.LEADER, Role.DEPT_HEAD)
+
+
+def monitored_departments(user: User):
+    """Select of the departments the user monitors: leadership all of the school's, a head theirs."""
+    stmt = select(Department).where(Department.school_id == user.school_id).order_by(Department.name, Department.id)
+    if user.has_role(Role.LEADER):
+        return stmt
+    if user.has_role(Role.DEPT_HEAD):
+        return stmt.where(Department.head_id == user.id)
+    return stmt.where(False)
+
+
+def get_department_or_404(department_id: int, check=can_monitor_department) -> Department:
+    """Load a department of the user's school (404 otherwise) the user may monitor (403 otherwise)."""
+    department = get_in_school_or_404(Department, department_id)
+    if not check(current_user, department):
+        abort(403)
+    return department
+
+
 TEMPLATE_PREDICATES = {
     "can_manage_roster": can_manage_roster,
     "can_view_roster": can_view_roster,
@@ -463,4 +496,6 @@ TEMPLATE_PREDICATES = {
     "can_respond_escalation": can_respond_escalation,
     "can_manage_directory": can_manage_directory,
     "can_manage_holidays": can_manage_holidays,
+    "can_monitor_department": can_monitor_department,
+    "can_monitor_departments": can_monitor_departments,
 }

@@ -293,6 +293,8 @@ def mentoring(world):
         school_id=world.other_school_student.school_id, school_year_id=world.other_school_year.id,
         student_id=world.other_school_student.id, raised_by_id=world.other_school_user.id, kind=ConcernKind.OTHER,
         response_hours=8, description="Trường khác", respond_by=utcnow())
+    world.other_school_dept = f.make_department(_db.session.get(type(world.school), world.other_school_year.school_id),
+                                                "TOAN", "Toán")
     _db.session.add_all([world.service, world.holiday, world.escalation, world.other_school_escalation])
     _db.session.flush()
     world.referral = Referral(escalation_id=world.escalation.id, service_id=world.service.id,

@@ -275,6 +275,33 @@ MATRIX += [
     ("attention.export", "GET", lambda w: "/attention/export.xlsx", NOTE_REVIEWERS, None),
 ]
 
+DEPT_MONITORS = expect(403, leader=200, depthead=200)  # the department's head and leadership; never the union
+MATRIX += [
+    ("departments.dashboard", "GET", lambda w: "/departments/", DEPT_MONITORS, None),
+    ("departments.dashboard", "GET", lambda w: f"/departments/?department={w.dept.id}&month=2026-10",
+     DEPT_MONITORS, None),
+    ("departments.dashboard", "GET", lambda w: f"/departments/?department={w.other_dept.id}",
+     expect(403, leader=200), None),
+    ("departments.dashboard", "GET", lambda w: f"/departments/?department={w.other_school_dept.id}",
+     expect(403, leader=404, depthead=404), None),
+    ("departments.report", "GET", lambda w: f"/departments/{w.dept.id}/report", DEPT_MONITORS, None),
+    ("departments.report", "GET", lambda w: f"/departments/{w.dept.id}/report?month=2026-10", DEPT_MONITORS, None),
+    ("departments.report", "GET", lambda w: f"/departments/{w.other_dept.id}/report", expect(403, leader=200), None),
+    ("departments.report", "GET", lambda w: f"/departments/{w.other_school_dept.id}/report", expect(404), None),
+    ("departments.save_report", "POST", lambda w: f"/departments/{w.dept.id}/report?month=2026-10",
+     DEPT_MONITORS, BLANK_FORM),
+    ("departments.save_report", "POST", lambda w: f"/departments/{w.other_dept.id}/report",
+     expect(403, leader=200), BLANK_FORM),
+    ("departments.report_xlsx", "GET", lambda w: f"/departments/{w.dept.id}/report.xlsx?month=2026-10",
+     DEPT_MONITORS, None),
+    ("departments.report_xlsx", "GET", lambda w: f"/departments/{w.other_school_dept.id}/report.xlsx",
+     expect(404), None),
+    ("departments.report_print", "GET", lambda w: f"/departments/{w.dept.id}/report/print?month=2026-10",
+     DEPT_MONITORS, None),
+    ("departments.report_print", "GET", lambda w: f"/departments/{w.other_dept.id}/report/print",
+     expect(403, leader=200), None),
+]
+
 # Endpoints deliberately outside the matrix.
 EXEMPT = {"static"}
 
@@ -284,7 +311,7 @@ def test_every_route_has_a_row(app, mentoring):
     adapter = app.url_map.bind("localhost")
     covered = set()
     for endpoint, method, url, *_ in MATRIX:
-        rule, _args = adapter.match(url(world), method=method, return_rule=True)
+        rule, _args = adapter.match(url(world).split("?")[0], method=method, return_rule=True)  # path only
         assert rule.endpoint == endpoint, f"{url(world)} is {rule.endpoint}, not {endpoint}"
         covered.add((rule.rule, method))
     missing = []

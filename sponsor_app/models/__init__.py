@@ -14,6 +14,7 @@ from .escalation import (
     ReminderLog,
     ServiceKind,
 )
+from .monitoring import DepartmentReport
 from .progress import (
     ContactWith,
     Domain,
@@ -101,6 +102,7 @@ __all__ = [
     "AuditLog",
     "ClassGroup",
     "Department",
+    "DepartmentReport",
     "Enrollment",
     "Role",
     "School",

@@ -1,0 +1,47 @@
+"""`flask report department-monthly --department CODE --month YYYY-MM --out FILE`: the department's
+monthly campaign report (the head's edited summary if any, else the generated one)."""
+
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Department, School
+from ..progress.notes import parse_month, year_of_month
+from ..screening.cli import report_group
+from ..timeutil import local_today
+from .report import build_report_xlsx, month_report, record_export, stored_report, summary_of
+
+
+@report_group.command("department-monthly")
+@click.option("--department", "code", required=True, help="The department's code, e.g. TOAN")
+@click.option("--month", "month_text", required=True, help="The month, YYYY-MM (e.g. 2026-12)")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The .xlsx file to write")
+@click.option("--school", "school_id", type=int, default=None, help="The school's id (default: the only school)")
+def department_monthly(code: str, month_text: str, out: str, school_id: int | None):
+    """The campaign section of a department's monthly report, as xlsx (audited)."""
+    schools = list(db.session.scalars(select(School).order_by(School.id)))
+    school = next((s for s in schools if s.id == school_id), None) if school_id else (
+        schools[0] if len(schools) == 1 else None)
+    if school is None:
+        raise click.ClickException("Choose the school with --school: " +
+                                   (", ".join(f"{s.id}={s.name}" for s in schools) or "there is no school yet"))
+    month = parse_month(month_text.strip())
+    if month is None:
+        raise click.ClickException(f"Bad month {month_text!r}: write it as YYYY-MM, e.g. 2026-12.")
+    department = db.session.scalar(select(Department).where(Department.school_id == school.id,
+                                                            func.upper(Department.code) == code.strip().upper()))
+    if department is None:
+        known = db.session.scalars(select(Department.code).where(Department.school_id == school.id)
+                                   .order_by(Department.code)).all()
+        raise click.ClickException(f"No department {code!r} in {school.name}. Known codes: "
+                                   + (", ".join(known) or "none"))
+    year = year_of_month(school.id, month)
+    if year is None:
+        raise click.ClickException(f"{month_text} is not in any school year of {school.name}.")
+    report = month_report(department, year, month, local_today())
+    Path(out).write_bytes(build_report_xlsx(report, summary_of(report, stored_report(department, month))))
+    record_export(report, "xlsx", via="cli")
+    db.session.commit()
+    click.echo(f"{report.mentees} mentees of {report.mentors} mentors written to {out}.")
