@@ -101,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin.routes import bp as admin_bp
     from .assignments.routes import bp as assignments_bp
     from .auth.routes import bp as auth_bp
+    from .dashboard.routes import bp as dashboard_bp
     from .escalations.routes import bp as escalations_bp
     from .imports.routes import bp as imports_bp
     from .main.routes import bp as main_bp
@@ -117,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assignments_bp, url_prefix="/assignments")
     app.register_blueprint(progress_bp, url_prefix="/progress")
     app.register_blueprint(escalations_bp, url_prefix="/escalations")
+    app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -429,6 +429,18 @@ def get_screening_or_404(screening_id: int, check=can_view_screening) -> Screeni
     return screening
 
 
+# --- school dashboard -----------------------------------------------------------------------
+# Leadership and the union see how the whole school is doing; only leadership sees students'
+# names there (the union gets the same totals, never a name, a note or a concern's text).
+
+def can_view_dashboard(user: User) -> bool:
+    return user.has_role(Role.LEADER, Role.UNION)
+
+
+def can_see_names_on_dashboard(user: User) -> bool:
+    return user.has_role(Role.LEADER)
+
+
 TEMPLATE_PREDICATES = {
     "can_manage_roster": can_manage_roster,
     "can_view_roster": can_view_roster,
@@ -457,4 +469,6 @@ TEMPLATE_PREDICATES = {
     "can_respond_escalation": can_respond_escalation,
     "can_manage_directory": can_manage_directory,
     "can_manage_holidays": can_manage_holidays,
+    "can_view_dashboard": can_view_dashboard,
+    "can_see_names_on_dashboard": can_see_names_on_dashboard,
 }
