@@ -223,6 +223,8 @@ def test_leader_sees_the_figures_and_the_escalation_list(app, school, client_for
     assert "Tổng quan cuộc vận động" in body
     assert body.count('class="js-chart"') == 4
     assert "vendor/chart.umd.min.js" in body and "js/charts.js" in body
+    coverage = body[body.index('id="table-coverage-grade"'):body.index("</table>", body.index('id="table-coverage-grade"'))]
+    assert "3/4" in coverage and "75,0%" in coverage  # grade 11: A, B, C of 4 approved
     escalations = body[body.index('id="table-escalations"'):]
     assert NAMES[0] in escalations and NAMES[1] in escalations and NAMES[2] not in escalations
     assert escalations.count('href="/escalations/') == 2
@@ -241,7 +243,7 @@ def test_union_sees_the_same_totals_without_any_name_or_narrative(app, school, c
     for narrative in (*NARRATIVES, "Gia đình đã đồng ý cho em đi học lại"):
         assert narrative not in body
     assert 'id="table-escalations"' not in body
-    ends = {"table-notes-month": "</table>", "table-notes-dept": "</table>", "table-risk": "</table>",
+    ends = {"table-coverage-dept": "</table>", "table-coverage-grade": "</table>", "table-notes-month": "</table>", "table-notes-dept": "</table>", "table-risk": "</table>",
             "dropouts": "</canvas>", "escalation-counts": "</ul>"}
     for table, end in ends.items():
         def part(html, table=table, end=end):
