@@ -238,7 +238,7 @@ def test_union_sees_the_same_totals_without_any_name_or_narrative(app, school, c
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     for name in (*NAMES, school.own_student.full_name, school.other_student.full_name,
-                 school.unscreened_student.full_name, "Trần Văn Cũ", "Lê Thị Muộn", "Vi Văn Chuyển"):
+                 school.unscreened_student.full_name, school.other_school_student.full_name, "Trần Văn Cũ", "Lê Thị Muộn", "Vi Văn Chuyển"):
         assert name not in body
     for narrative in (*NARRATIVES, "Gia đình đã đồng ý cho em đi học lại"):
         assert narrative not in body
@@ -263,6 +263,13 @@ def test_period_filter_and_bad_values(app, school, client_for, fixed_today):
     for bad in ("?month=2027-13", "?month=abc", "?semester=7", "?month=2020-01&semester=x"):
         assert client.get(f"/dashboard/{bad}").status_code == 200
         assert client.get(f"/dashboard/export.xlsx{bad}").status_code == 200
+
+
+def test_english_page_renders(app, school, client_for, fixed_today):
+    client = client_for("union")
+    client.post("/lang/en")
+    body = client.get("/dashboard/").get_data(as_text=True)
+    assert "Campaign overview" in body and "Not yet due" in body
 
 
 def _workbook(response):
