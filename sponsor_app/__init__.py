@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from .assignments.routes import bp as assignments_bp
     from .attention.routes import bp as attention_bp
     from .auth.routes import bp as auth_bp
+    from .dashboard.routes import bp as dashboard_bp
     from .departments.routes import bp as departments_bp
     from .escalations.routes import bp as escalations_bp
     from .imports.routes import bp as imports_bp
@@ -121,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(attention_bp, url_prefix="/attention")
     app.register_blueprint(escalations_bp, url_prefix="/escalations")
     app.register_blueprint(departments_bp, url_prefix="/departments")
+    app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
 
 
 def register_template_helpers(app: Flask) -> None:

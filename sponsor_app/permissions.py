@@ -467,6 +467,18 @@ def get_department_or_404(department_id: int, check=can_monitor_department) -> D
     return department
 
 
+# --- school dashboard -----------------------------------------------------------------------
+# Leadership and the union see how the whole school is doing; only leadership sees students'
+# names there (the union gets the same totals, never a name, a note or a concern's text).
+
+def can_view_dashboard(user: User) -> bool:
+    return user.has_role(Role.LEADER, Role.UNION)
+
+
+def can_see_names_on_dashboard(user: User) -> bool:
+    return user.has_role(Role.LEADER)
+
+
 TEMPLATE_PREDICATES = {
     "can_manage_roster": can_manage_roster,
     "can_view_roster": can_view_roster,
@@ -498,4 +510,6 @@ TEMPLATE_PREDICATES = {
     "can_manage_holidays": can_manage_holidays,
     "can_monitor_department": can_monitor_department,
     "can_monitor_departments": can_monitor_departments,
+    "can_view_dashboard": can_view_dashboard,
+    "can_see_names_on_dashboard": can_see_names_on_dashboard,
 }

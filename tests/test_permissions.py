@@ -302,6 +302,14 @@ MATRIX += [
      expect(403, leader=200), None),
 ]
 
+# school dashboard: leadership and the union (the union without names); everyone else 403
+DASHBOARD = expect(403, leader=200, union=200)
+MATRIX += [
+    ("dashboard.index", "GET", lambda w: "/dashboard/", DASHBOARD, None),
+    ("dashboard.export", "GET", lambda w: "/dashboard/export.xlsx", DASHBOARD, None),
+]
+
+
 # Endpoints deliberately outside the matrix.
 EXEMPT = {"static"}
 

@@ -1,0 +1,59 @@
+"""The school dashboard: how the whole school is doing (leadership; the union without names)."""
+
+import io
+
+from flask import Blueprint, abort, render_template, request, send_file
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import audit
+from ..context import require_year
+from ..extensions import db
+from ..periods import Period, parse_period, year_months
+from ..permissions import can_see_names_on_dashboard, can_view_dashboard
+from ..timeutil import local_today
+from ..xlsx import XLSX_MIMETYPE, build_workbook
+from . import services
+
+bp = Blueprint("dashboard", __name__)
+
+
+def _load() -> tuple:
+    if not can_view_dashboard(current_user):
+        abort(403)
+    year = require_year()
+    period = parse_period(request.args, year)
+    dash = services.build(current_user.school_id, year, period, local_today(),
+                          with_names=can_see_names_on_dashboard(current_user))
+    return year, period, dash
+
+
+def period_text(period: Period) -> str:
+    if period.month:
+        return _("Tháng %(m)s", m=period.month.strftime("%m/%Y"))
+    if period.semester:
+        return _("Học kỳ %(s)s", s="I" if period.semester == 1 else "II")
+    return _("Cả năm học %(y)s", y=period.year.name)
+
+
+@bp.get("/")
+@login_required
+def index():
+    year, period, dash = _load()
+    return render_template("dashboard/index.html", year=year, period=period, dash=dash,
+                           months=year_months(year), chart_data=services.charts(dash),
+                           period_text=period_text(period), today=local_today())
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export():
+    year, period, dash = _load()
+    sheets = services.workbook_sheets(dash, current_user.school.name, year, period_text(period))
+    data = build_workbook(sheets)
+    audit.record("export_dashboard", year, period=period.query_args(), with_names=dash.with_names,
+                 sheets={s.name: len(s.rows) for s in sheets})
+    db.session.commit()
+    suffix = "-".join(str(v) for v in period.query_args().values())
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=f"tong-quan-{year.name}{'-' + suffix if suffix else ''}.xlsx")

@@ -1,0 +1,398 @@
+"""The school dashboard's figures (leadership; the union gets the same totals without names).
+
+Each figure is one set-based query (or an existing helper with a fixed number of queries): no
+query per department, month or student. Nothing here commits.
+
+Definitions:
+- A monthly note of month M is *due* from a main mentoring of the year that had started by M's
+  due day (the year's `note_day`) and had not ended by then (`ended_on` after the due day), for
+  the months of the period that have begun by today. It is *on time* or *late* as stored at
+  submission; *missing* when not submitted and the due day has passed; *not yet due* otherwise.
+  By department: the department of the mentor of that mentoring.
+- Dropouts this year against last year: students whose status is "dropped out" with a status
+  date from the year's first day to today (or the year's last day, if it is over), against those
+  of the previous school year from its first day to the same number of days into it (the
+  previous year of the app, else the same dates one calendar year earlier). "At the same point
+  in the year" is therefore counted in days since the school year began.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import Date, and_, func, literal, or_, select, union_all
+from sqlalchemy.orm import selectinload
+
+from ..escalations.services import clock, holidays_of
+from ..extensions import db
+from ..labels import (
+    CATEGORY_LABELS,
+    CONCERN_KIND_LABELS,
+    ESCALATION_STATUS_LABELS,
+    LEVEL_LABELS,
+    RATING_LABELS,
+)
+from ..models import (
+    Assignment,
+    Department,
+    Escalation,
+    EscalationStatus,
+    MentorRole,
+    MonthlyNote,
+    NoteStatus,
+    Rating,
+    RiskLevel,
+    SchoolYear,
+    Student,
+    StudentStatus,
+    User,
+)
+from ..periods import Period
+from ..progress.calendar import add_months, note_due
+from ..screening.services import CATEGORIES
+from ..timeutil import format_datetime
+from ..xlsx import Sheet
+
+NOTE_KINDS = ("on_time", "late", "missing", "pending")
+RATINGS = (Rating.PROGRESS, Rating.STEADY, Rating.DECLINE)
+
+
+# --- monthly notes on time ----------------------------------------------------------------
+
+@dataclass
+class NoteCounts:
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+    pending: int = 0  # not submitted, due day still ahead
+
+    @property
+    def due(self) -> int:
+        return self.on_time + self.late + self.missing + self.pending
+
+    def as_list(self) -> list[int]:
+        return [self.on_time, self.late, self.missing, self.pending]
+
+
+def _months_table(months: list[date], note_day: int):
+    """The period's months with their due days, as a small literal table (a CTE)."""
+    rows = [select(literal(m, Date).label("month"), literal(note_due(m, note_day), Date).label("due"))
+            for m in months]
+    return (union_all(*rows) if len(rows) > 1 else rows[0]).cte("period_months")
+
+
+def _note_rows(school_id: int, year: SchoolYear, months: list[date], today: date, group_by):
+    """(group key..., on_time, late, missing, pending) of the notes due in `months`, one query."""
+    table = _months_table(months, year.note_day)
+    mentor = User.__table__.alias("mentor")
+    submitted = MonthlyNote.id.is_not(None)
+    stmt = (
+        select(*group_by(table, mentor),
+               func.count(MonthlyNote.id).filter(MonthlyNote.submitted_on_time.is_(True)),
+               func.count(MonthlyNote.id).filter(or_(MonthlyNote.submitted_on_time.is_(False),
+                                                     MonthlyNote.submitted_on_time.is_(None))),
+               func.count().filter(and_(~submitted, table.c.due <= today)),
+               func.count().filter(and_(~submitted, table.c.due > today)))
+        .select_from(table)
+        .join(Assignment, and_(Assignment.started_on <= table.c.due,
+                               or_(Assignment.ended_on.is_(None), Assignment.ended_on > table.c.due)))
+        .join(mentor, mentor.c.id == Assignment.mentor_id)
+        .outerjoin(Department, Department.id == mentor.c.department_id)
+        .outerjoin(MonthlyNote, and_(MonthlyNote.student_id == Assignment.student_id,
+                                     MonthlyNote.month == table.c.month,
+                                     MonthlyNote.status == NoteStatus.SUBMITTED))
+        .where(Assignment.school_id == school_id, Assignment.school_year_id == year.id,
+               Assignment.role == MentorRole.MAIN)
+        .group_by(*group_by(table, mentor))
+    )
+    return db.session.execute(stmt).all()
+
+
+def notes_by_month(school_id: int, year: SchoolYear, months: list[date], today: date) -> list[tuple[date, NoteCounts]]:
+    """Every month of `months` (begun by today) with its notes due: on time, late, missing, not yet due."""
+    months = [m for m in months if m <= today]
+    found = {}
+    if months:
+        for month, *counts in _note_rows(school_id, year, months, today, lambda t, _m: (t.c.month,)):
+            found[_as_date(month)] = NoteCounts(*counts)
+    return [(m, found.get(m, NoteCounts())) for m in months]
+
+
+def notes_by_department(school_id: int, year: SchoolYear, months: list[date],
+                        today: date) -> list[tuple[str, NoteCounts]]:
+    """The notes due in the period by the mentor's department ("—" for none), in name order."""
+    months = [m for m in months if m <= today]
+    if not months:
+        return []
+    rows = _note_rows(school_id, year, months, today, lambda _t, _m: (Department.id, Department.name))
+    result = [(name or "—", NoteCounts(*counts)) for _id, name, *counts in rows]
+    return sorted(result, key=lambda r: (r[0] == "—", r[0]))
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+# --- ratings ------------------------------------------------------------------------------
+
+def ratings_by_month(school_id: int, year: SchoolYear, months: list[date]) -> list[tuple[date, dict[Rating, int]]]:
+    """Submitted notes' overall ratings (tiến bộ / giữ vững / sa sút) per month, one query."""
+    found: dict[date, dict[Rating, int]] = defaultdict(dict)
+    if months:
+        rows = db.session.execute(
+            select(MonthlyNote.month, MonthlyNote.rating, func.count())
+            .where(MonthlyNote.school_id == school_id, MonthlyNote.school_year_id == year.id,
+                   MonthlyNote.status == NoteStatus.SUBMITTED, MonthlyNote.rating.is_not(None),
+                   MonthlyNote.month.in_(months))
+            .group_by(MonthlyNote.month, MonthlyNote.rating)).all()
+        for month, rating, n in rows:
+            found[_as_date(month)][Rating(rating)] = n
+    return [(m, {r: found[m].get(r, 0) for r in RATINGS}) for m in months]
+
+
+# --- dropouts -----------------------------------------------------------------------------
+
+@dataclass
+class Dropouts:
+    this_start: date
+    this_end: date
+    last_start: date
+    last_end: date
+    this_year: int = 0
+    last_year: int = 0
+    # month offsets from each year's start: [(label index, this year, last year)]
+    by_month: list[tuple[int, int, int]] = field(default_factory=list)
+
+
+def previous_year(year: SchoolYear) -> SchoolYear | None:
+    return db.session.scalar(select(SchoolYear).where(
+        SchoolYear.school_id == year.school_id, SchoolYear.start_date < year.start_date)
+        .order_by(SchoolYear.start_date.desc()).limit(1))
+
+
+def _one_year_earlier(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def dropouts(school_id: int, year: SchoolYear, today: date) -> Dropouts:
+    """Dropouts from the year's start to today against the previous year at the same point (see
+    the module docstring), with the months since each start. Two queries (the previous year, the counts)."""
+    this_end = max(min(today, year.end_date), year.start_date)
+    prev = previous_year(year)
+    last_start = prev.start_date if prev else _one_year_earlier(year.start_date)
+    last_end = last_start + (this_end - year.start_date)
+    if prev:
+        last_end = min(last_end, prev.end_date)
+    result = Dropouts(year.start_date, this_end, last_start, last_end)
+    rows = db.session.execute(
+        select(Student.status_date, func.count())
+        .where(Student.school_id == school_id, Student.status == StudentStatus.DROPPED_OUT,
+               or_(Student.status_date.between(year.start_date, this_end),
+                   Student.status_date.between(last_start, last_end)))
+        .group_by(Student.status_date)).all()
+    months = _months_between(year.start_date, this_end)
+    this_months, last_months = [0] * months, [0] * months
+    for day, n in rows:
+        day = _as_date(day)
+        if year.start_date <= day <= this_end:
+            result.this_year += n
+            this_months[min(_month_index(year.start_date, day), months - 1)] += n
+        if last_start <= day <= last_end:
+            result.last_year += n
+            last_months[min(_month_index(last_start, day), months - 1)] += n
+    result.by_month = [(i, this_months[i], last_months[i]) for i in range(months)]
+    return result
+
+
+def _month_index(start: date, day: date) -> int:
+    return (day.year - start.year) * 12 + day.month - start.month
+
+
+def _months_between(start: date, end: date) -> int:
+    return _month_index(start, end) + 1
+
+
+# --- escalations --------------------------------------------------------------------------
+
+@dataclass
+class EscalationSummary:
+    by_status: dict[EscalationStatus, int]
+    overdue: int  # open (nobody has answered) past the deadline
+    rows: list  # leadership only: (Escalation, Clock), the student loaded; empty for the union
+
+
+def escalations(school_id: int, year: SchoolYear, *, with_names: bool, now=None) -> EscalationSummary:
+    """The year's escalations not closed, with their clocks: counts by state for everyone, the
+    list (student names) only `with_names`. At most four queries (counts; the ones not closed,
+    with their students for leadership; holidays)."""
+
+    counts = dict(db.session.execute(
+        select(Escalation.status, func.count())
+        .where(Escalation.school_id == school_id, Escalation.school_year_id == year.id)
+        .group_by(Escalation.status)).all())
+    by_status = {s: counts.get(s, 0) for s in EscalationStatus}
+    stmt = (select(Escalation).where(Escalation.school_id == school_id, Escalation.school_year_id == year.id,
+                                     Escalation.status != EscalationStatus.CLOSED)
+            .order_by(Escalation.respond_by))
+    if with_names:
+        stmt = stmt.options(selectinload(Escalation.student))
+    open_rows = list(db.session.scalars(stmt))
+    holidays = holidays_of(school_id) if open_rows else set()
+    clocked = [(e, clock(e, holidays, now)) for e in open_rows]
+    overdue = sum(1 for _e, c in clocked if c.state == "overdue")
+    return EscalationSummary(by_status, overdue, clocked if with_names else [])
+
+
+# --- the page ---------------------------------------------------------------------------
+
+@dataclass
+class Dashboard:
+    period: Period
+    months: list[date]
+    with_names: bool
+    coverage: object
+    screening: object
+    notes_by_month: list[tuple[date, NoteCounts]]
+    notes_by_department: list[tuple[str, NoteCounts]]
+    ratings_by_month: list[tuple[date, dict[Rating, int]]]
+    dropouts: Dropouts
+    escalations: EscalationSummary
+
+    @property
+    def notes_total(self) -> NoteCounts:
+        total = NoteCounts()
+        for _m, c in self.notes_by_month:
+            total.on_time += c.on_time
+            total.late += c.late
+            total.missing += c.missing
+            total.pending += c.pending
+        return total
+
+
+def build(school_id: int, year: SchoolYear, period: Period, today: date, *, with_names: bool) -> Dashboard:
+    """Every figure of the dashboard for `period` (coverage, risk and escalations are as of today)."""
+    from ..assignments.services import coverage
+    from ..screening.services import year_counts
+
+    months = period.months(until=today)
+    return Dashboard(
+        period=period, months=months, with_names=with_names,
+        coverage=coverage(school_id, year), screening=year_counts(school_id, year),
+        notes_by_month=notes_by_month(school_id, year, months, today),
+        notes_by_department=notes_by_department(school_id, year, months, today),
+        ratings_by_month=ratings_by_month(school_id, year, months),
+        dropouts=dropouts(school_id, year, today),
+        escalations=escalations(school_id, year, with_names=with_names),
+    )
+
+
+def month_label(year_start: date, index: int) -> str:
+    """'Tháng 1', ... of the school year: the index-th month since the year began, as mm."""
+    return add_months(year_start.replace(day=1), index).strftime("%m")
+
+
+# --- charts and the workbook (numbers and labels only; names only `with_names`) --------------
+
+NOTE_COLORS = ("#198754", "#fd7e14", "#dc3545", "#adb5bd")
+RATING_COLORS = ("#198754", "#0d6efd", "#dc3545")
+
+
+def _month_text(month: date) -> str:
+    return month.strftime("%m/%Y")
+
+
+def note_kind_labels() -> list[str]:
+    return [_("Đúng hạn"), _("Muộn"), _("Thiếu"), _("Chưa đến hạn")]
+
+
+def rating_names() -> list[str]:
+    return [str(RATING_LABELS[r.value]) for r in RATINGS]
+
+
+def charts(dash: Dashboard) -> dict[str, dict]:
+    """The JSON each canvas draws: {labels, datasets: [{label, data, color}], stacked}."""
+    kinds = note_kind_labels()
+    notes = {"labels": [_month_text(m) for m, _c in dash.notes_by_month], "stacked": True,
+             "datasets": [{"label": kinds[i], "color": NOTE_COLORS[i],
+                           "data": [c.as_list()[i] for _m, c in dash.notes_by_month]} for i in range(4)]}
+    names = rating_names()
+    ratings = {"labels": [_month_text(m) for m, _r in dash.ratings_by_month], "stacked": True,
+               "datasets": [{"label": names[i], "color": RATING_COLORS[i],
+                             "data": [counts[r] for _m, counts in dash.ratings_by_month]}
+                            for i, r in enumerate(RATINGS)]}
+    categories = dash.screening.by_category or {}
+    risk = {"labels": [str(CATEGORY_LABELS[c]) for c in CATEGORIES], "stacked": False,
+            "datasets": [{"label": _("Số học sinh"), "color": "#0d6efd",
+                          "data": [categories.get(c, 0) for c in CATEGORIES]}]}
+    d = dash.dropouts
+    drop = {"labels": [_("Tháng thứ %(n)d", n=i + 1) for i, _a, _b in d.by_month], "stacked": False,
+            "datasets": [{"label": _("Năm học này"), "color": "#dc3545", "data": [a for _i, a, _b in d.by_month]},
+                         {"label": _("Năm học trước"), "color": "#adb5bd", "data": [b for _i, _a, b in d.by_month]}]}
+    return {"notes": notes, "ratings": ratings, "risk": risk, "dropouts": drop}
+
+
+def workbook_sheets(dash: Dashboard, school_name: str, year: SchoolYear, period_text: str) -> list[Sheet]:
+    """One sheet per table of the page; the escalation list (names) only `with_names`."""
+    title = [school_name, _("Tổng quan cuộc vận động — năm học %(y)s", y=year.name), period_text]
+    cov = dash.coverage
+    sheets = [
+        Sheet(_("Độ bao phủ"), [_("Chỉ số"), _("Số lượng"), _("Trên tổng"), "%"], [
+            [_("Học sinh được duyệt có GV chính"), cov.with_main, cov.approved, cov.pct(cov.with_main, cov.approved)],
+            [_("Cán bộ có học sinh đỡ đầu"), cov.staff_with_mentee, cov.staff,
+             cov.pct(cov.staff_with_mentee, cov.staff)],
+            [_("Cán bộ đã đăng ký"), cov.pledged, cov.staff, cov.pct(cov.pledged, cov.staff)],
+            [_("Cán bộ đăng ký nhận đỡ đầu"), cov.willing, cov.staff, cov.pct(cov.willing, cov.staff)],
+        ] + [[_("Tổ %(name)s: cán bộ có học sinh", name=name), w, n, cov.pct(w, n)]
+             for name, n, w in cov.by_department]
+          + [[_("Khối %(g)d: học sinh có GV chính", g=g), w, n, cov.pct(w, n)] for g, n, w in cov.by_grade],
+            title_lines=title, widths=[48, 12, 12, 10]),
+    ]
+    kinds = note_kind_labels()
+    sheets.append(Sheet(_("Nhận xét theo tháng"), [_("Tháng"), _("Phải nộp"), *kinds],
+                        [[_month_text(m), c.due, *c.as_list()] for m, c in dash.notes_by_month],
+                        title_lines=title, widths=[12, 12, 12, 12, 12, 14]))
+    sheets.append(Sheet(_("Nhận xét theo tổ"), [_("Tổ chuyên môn"), _("Phải nộp"), *kinds],
+                        [[name, c.due, *c.as_list()] for name, c in dash.notes_by_department],
+                        title_lines=title, widths=[28, 12, 12, 12, 12, 14]))
+    sheets.append(Sheet(_("Đánh giá theo tháng"), [_("Tháng"), *rating_names()],
+                        [[_month_text(m), *[counts[r] for r in RATINGS]] for m, counts in dash.ratings_by_month],
+                        title_lines=title, widths=[12, 12, 12, 12]))
+    counts = dash.screening
+    levels = counts.by_level or {}
+    sheets.append(Sheet(_("Nguy cơ"), [_("Nhóm"), _("Số học sinh")],
+                        [[str(CATEGORY_LABELS[c]), (counts.by_category or {}).get(c, 0)] for c in CATEGORIES]
+                        + [[_("Mức nguy cơ %(level)s", level=LEVEL_LABELS[lv]), levels.get(lv, 0)]
+                           for lv in (RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.LOW)]
+                        + [[_("Tổng số đã rà soát"), counts.total]],
+                        title_lines=title, widths=[40, 14]))
+    d = dash.dropouts
+    sheets.append(Sheet(_("Bỏ học"), [_("Năm học"), _("Từ ngày"), _("Đến ngày"), _("Số học sinh bỏ học")], [
+        [_("Năm học này"), d.this_start, d.this_end, d.this_year],
+        [_("Năm học trước (cùng thời điểm)"), d.last_start, d.last_end, d.last_year]],
+        title_lines=title, widths=[32, 14, 14, 18]))
+    esc = dash.escalations
+    sheets.append(Sheet(_("Vụ việc (số lượng)"), [_("Trạng thái"), _("Số vụ việc")],
+                        [[str(ESCALATION_STATUS_LABELS[s]), n] for s, n in esc.by_status.items()]
+                        + [[_("Quá hạn phản hồi"), esc.overdue]], title_lines=title, widths=[32, 14]))
+    if dash.with_names:
+        sheets.append(Sheet(_("Vụ việc đang mở"),
+                            [_("Học sinh"), _("Loại vụ việc"), _("Trạng thái"), _("Hạn phản hồi"), _("Thời hạn")],
+                            [[e.student.full_name, str(CONCERN_KIND_LABELS[e.kind]),
+                              str(ESCALATION_STATUS_LABELS[e.status]), format_datetime(e.respond_by),
+                              clock_text(c)] for e, c in esc.rows],
+                            title_lines=title, widths=[28, 28, 16, 18, 24]))
+    return sheets
+
+
+def clock_text(c) -> str:
+    if c.state == "open":
+        return _("còn %(h)s giờ làm việc", h=c.hours_left)
+    if c.state == "overdue":
+        return _("quá hạn %(n)d giờ làm việc", n=c.overdue_hours)
+    if c.state == "responded":
+        return _("đã phản hồi")
+    return _("đã kết thúc")
