@@ -74,3 +74,57 @@ def build_workbook(sheets: list[Sheet]) -> bytes:
         ws.fit_to_pages(1, 0)
     book.close()
     return buf.getvalue()
+
+
+class OfficialSheet:
+    """One sheet of an official document (Decree 30/2020 layout): A4 landscape, Times New Roman,
+    the two header blocks, a title, a bordered table and the signature blocks.
+
+    `text` writes user text with write_string only (numbers as numbers, empty cells blank).
+    """
+
+    def __init__(self, book, name: str, *, title_size: int = 14, extra_formats: dict | None = None):
+        base = {"font_name": "Times New Roman", "font_size": 12, "valign": "top"}
+        center = base | {"align": "center"}
+        styles = {
+            "plain": center,
+            "bold": center | {"bold": True},
+            "motto": center | {"bold": True, "underline": 1},
+            "italic": center | {"italic": True},
+            "title": center | {"bold": True, "font_size": title_size, "text_wrap": True},
+            "header": center | {"bold": True, "border": 1, "text_wrap": True, "valign": "vcenter"},
+            "cell": base | {"border": 1, "text_wrap": True},
+            "cell_center": center | {"border": 1, "text_wrap": True},
+        }
+        styles |= {key: base | props for key, props in (extra_formats or {}).items()}
+        self.fmt = {key: book.add_format(props) for key, props in styles.items()}
+        self.ws = book.add_worksheet(name[:31])
+
+    def text(self, row: int, col: int, value, style: str) -> None:
+        if value is None or value == "":
+            self.ws.write_blank(row, col, None, self.fmt[style])
+        elif isinstance(value, int) and not isinstance(value, bool):
+            self.ws.write_number(row, col, value, self.fmt[style])
+        else:
+            self.ws.write_string(row, col, str(value), self.fmt[style])
+
+    def merged(self, row: int, cols: tuple[int, int], value, style: str) -> None:
+        self.ws.merge_range(row, cols[0], row, cols[1], "", self.fmt[style])
+        self.text(row, cols[0], value, style)
+
+    def headers(self, row: int, headers) -> None:
+        for col, header in enumerate(headers):
+            self.ws.write_string(row, col, header, self.fmt["header"])
+        self.ws.set_row(row, 32)
+
+    def finish(self, widths, header_row: int) -> None:
+        """Column widths, the header row repeated on every page, A4 landscape, page numbers."""
+        for col, width in enumerate(widths):
+            self.ws.set_column(col, col, width)
+        self.ws.repeat_rows(header_row)
+        self.ws.set_paper(9)  # A4
+        self.ws.set_landscape()
+        self.ws.set_margins(left=0.8, right=0.5, top=0.6, bottom=0.6)
+        self.ws.center_horizontally()
+        self.ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
+        self.ws.set_footer('&C&"Times New Roman,Regular"&10&P/&N')

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import Assignment, MentorRole, School, SchoolYear, Student
 from ..text import fold_key
 from ..timeutil import local_today
-from ..xlsx import WORKBOOK_OPTIONS
+from ..xlsx import WORKBOOK_OPTIONS, OfficialSheet
 from .services import active_assignments, approved_students
 
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -124,31 +124,10 @@ def build_official_xlsx(school: School, year: SchoolYear, rows: list[OfficialRow
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
     book.set_properties({"title": title_text(year), "company": school.name})
-    base = {"font_name": "Times New Roman", "font_size": 12, "valign": "top"}
-    center = base | {"align": "center"}
-    fmt = {
-        "plain": book.add_format(center),
-        "bold": book.add_format(center | {"bold": True}),
-        "motto": book.add_format(center | {"bold": True, "underline": 1}),
-        "italic": book.add_format(center | {"italic": True}),
-        "title": book.add_format(center | {"bold": True, "font_size": 14, "text_wrap": True}),
-        "header": book.add_format(center | {"bold": True, "border": 1, "text_wrap": True, "valign": "vcenter"}),
-        "cell": book.add_format(base | {"border": 1, "text_wrap": True}),
-        "cell_center": book.add_format(center | {"border": 1, "text_wrap": True}),
-    }
-    ws = book.add_worksheet("Phan cong do dau")
+    sheet = OfficialSheet(book, "Phan cong do dau")
     last = len(HEADERS) - 1
     left, right = (0, 3), (4, last)  # the two header/signature blocks: columns A-D and E-F
-
-    def text(row: int, col: int, value: str, style: str) -> None:
-        if value:
-            ws.write_string(row, col, value, fmt[style])
-        else:
-            ws.write_blank(row, col, None, fmt[style])
-
-    def merged(row: int, cols: tuple[int, int], value: str, style: str) -> None:
-        ws.merge_range(row, cols[0], row, cols[1], "", fmt[style])
-        text(row, cols[0], value, style)
+    text, merged = sheet.text, sheet.merged
 
     merged(0, left, (school.governing_body or "").strip().upper(), "plain")
     merged(0, right, NATIONAL_NAME, "bold")
@@ -156,17 +135,15 @@ def build_official_xlsx(school: School, year: SchoolYear, rows: list[OfficialRow
     merged(1, right, NATIONAL_MOTTO, "motto")
     merged(3, right, date_line(school.place_name, today), "italic")
     merged(5, (0, last), title_text(year), "title")
-    ws.set_row(5, 36)
+    sheet.ws.set_row(5, 36)
     merged(6, (0, last), plan_line(year), "italic")
 
     header_row = 8
-    for col, header in enumerate(HEADERS):
-        ws.write_string(header_row, col, header, fmt["header"])
-    ws.set_row(header_row, 32)
+    sheet.headers(header_row, HEADERS)
     row = header_row
     for item in rows:
         row += 1
-        ws.write_number(row, 0, item.tt, fmt["cell_center"])
+        text(row, 0, item.tt, "cell_center")
         text(row, 1, item.student_name, "cell")
         text(row, 2, item.class_name, "cell_center")
         text(row, 3, item.circumstances, "cell")
@@ -182,15 +159,7 @@ def build_official_xlsx(school: School, year: SchoolYear, rows: list[OfficialRow
     if principal:
         merged(row + 6, right, principal, "bold")
 
-    for col, width in enumerate(COLUMN_WIDTHS):
-        ws.set_column(col, col, width)
-    ws.freeze_panes(header_row + 1, 0)
-    ws.repeat_rows(header_row)
-    ws.set_paper(9)  # A4
-    ws.set_landscape()
-    ws.set_margins(left=0.8, right=0.5, top=0.6, bottom=0.6)
-    ws.center_horizontally()
-    ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
-    ws.set_footer('&C&"Times New Roman,Regular"&10&P/&N')
+    sheet.ws.freeze_panes(header_row + 1, 0)
+    sheet.finish(COLUMN_WIDTHS, header_row)
     book.close()
     return buf.getvalue()

@@ -43,7 +43,7 @@ from ..models import (
 )
 from ..progress.calendar import MonthState, month_state, note_due
 from ..timeutil import local_today, utcnow
-from ..xlsx import WORKBOOK_OPTIONS
+from ..xlsx import WORKBOOK_OPTIONS, OfficialSheet
 
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -302,35 +302,11 @@ def build_report_xlsx(report: MonthReport, summary: str, today: date | None = No
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
     book.set_properties({"title": title_text(report), "company": school.name})
-    base = {"font_name": "Times New Roman", "font_size": 12, "valign": "top"}
-    center = base | {"align": "center"}
-    fmt = {
-        "plain": book.add_format(center),
-        "bold": book.add_format(center | {"bold": True}),
-        "motto": book.add_format(center | {"bold": True, "underline": 1}),
-        "italic": book.add_format(center | {"italic": True}),
-        "title": book.add_format(center | {"bold": True, "font_size": 13, "text_wrap": True}),
-        "summary": book.add_format(base | {"text_wrap": True}),
-        "header": book.add_format(center | {"bold": True, "border": 1, "text_wrap": True, "valign": "vcenter"}),
-        "cell": book.add_format(base | {"border": 1, "text_wrap": True}),
-        "cell_center": book.add_format(center | {"border": 1, "text_wrap": True}),
-        "number": book.add_format(base | {"border": 1, "num_format": "#,##0"}),
-    }
-    ws = book.add_worksheet("Bao cao to")
+    sheet = OfficialSheet(book, "Bao cao to", title_size=13, extra_formats={
+        "summary": {"text_wrap": True}, "number": {"border": 1, "num_format": "#,##0"}})
     last = len(HEADERS) - 1
     left, right = (0, 4), (5, last)
-
-    def text(row: int, col: int, value, style: str) -> None:
-        if value is None or value == "":
-            ws.write_blank(row, col, None, fmt[style])
-        elif isinstance(value, int):
-            ws.write_number(row, col, value, fmt[style])
-        else:
-            ws.write_string(row, col, str(value), fmt[style])
-
-    def merged(row: int, cols: tuple[int, int], value: str, style: str) -> None:
-        ws.merge_range(row, cols[0], row, cols[1], "", fmt[style])
-        text(row, cols[0], value, style)
+    text, merged = sheet.text, sheet.merged
 
     merged(0, left, (school.name or "").strip().upper(), "plain")
     merged(0, right, NATIONAL_NAME, "bold")
@@ -338,16 +314,14 @@ def build_report_xlsx(report: MonthReport, summary: str, today: date | None = No
     merged(1, right, NATIONAL_MOTTO, "motto")
     merged(3, right, date_line(school.place_name, today), "italic")
     merged(5, (0, last), title_text(report), "title")
-    ws.set_row(5, 36)
+    sheet.ws.set_row(5, 36)
     row = 7
     for line in summary.splitlines() or [""]:
         merged(row, (0, last), line, "summary")
-        ws.set_row(row, 16 * max(1, len(line) // 120 + 1))
+        sheet.ws.set_row(row, 16 * max(1, len(line) // 120 + 1))
         row += 1
     header_row = row + 1
-    for col, header in enumerate(HEADERS):
-        ws.write_string(header_row, col, header, fmt["header"])
-    ws.set_row(header_row, 32)
+    sheet.headers(header_row, HEADERS)
     row = header_row
     styles = ("cell_center", "cell", "cell", "cell_center", "cell", "cell_center", "cell", "cell_center",
               "cell_center", "number", "cell")
@@ -361,14 +335,6 @@ def build_report_xlsx(report: MonthReport, summary: str, today: date | None = No
     head = department.head.full_name if department.head else ""
     if head:
         merged(row + 6, right, head, "bold")
-    for col, width in enumerate(COLUMN_WIDTHS):
-        ws.set_column(col, col, width)
-    ws.repeat_rows(header_row)
-    ws.set_paper(9)  # A4
-    ws.set_landscape()
-    ws.set_margins(left=0.8, right=0.5, top=0.6, bottom=0.6)
-    ws.center_horizontally()
-    ws.fit_to_pages(1, 0)
-    ws.set_footer('&C&"Times New Roman,Regular"&10&P/&N')
+    sheet.finish(COLUMN_WIDTHS, header_row)
     book.close()
     return buf.getvalue()
