@@ -65,6 +65,7 @@ def _check_config(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401 — every table registered before migrate/create_all
+    from .auth import lifetime as session_lifetime
     from .auth.services import load_user
 
     db.init_app(app)
@@ -78,6 +79,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
+    session_lifetime.init_app(app)
 
 
 def _select_locale() -> str:

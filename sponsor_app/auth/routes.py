@@ -2,21 +2,17 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import audit
-from ..extensions import db, limiter
+from ..extensions import db
 from ..timeutil import utcnow
-from . import services
+from . import services, throttle
 from .forms import LoginForm, PasswordChangeForm
 
 bp = Blueprint("auth", __name__)
-
-
-def _login_key() -> str:
-    return f"{request.remote_addr}|{(request.form.get('username') or '').strip().lower()}"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -30,13 +26,15 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key, methods=["POST"],
-               deduct_when=lambda response: response.status_code == 401)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
+    if request.method == "POST" and not throttle.reserve():
+        abort(429)
     form = LoginForm(next=request.args.get("next"))
     if not form.validate_on_submit():
+        if request.method == "POST":
+            throttle.give_back()
         return render_template("auth/login.html", form=form), (400 if request.method == "POST" else 200)
     user = services.authenticate(form.username.data, form.password.data)
     if user is None:
@@ -45,6 +43,7 @@ def login():
         flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
         form.password.data = ""
         return render_template("auth/login.html", form=form), 401
+    throttle.give_back()  # only failed logins count
     session.clear()  # no fixation: the pre-login session is dropped
     login_user(user, remember=form.remember.data)
     user.last_login_at = utcnow()
