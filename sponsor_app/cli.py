@@ -1,4 +1,4 @@
-"""Flask CLI commands: create-admin, seed-demo, import, backup, send-reminders."""
+"""Flask CLI commands: create-admin, seed-demo, import, backup, restore, check-deploy, send-reminders."""
 
 import sqlite3
 from pathlib import Path
@@ -23,6 +23,7 @@ def register(app) -> None:
 
     app.cli.add_command(create_admin)
     app.cli.add_command(backup)
+    app.cli.add_command(restore)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(import_group)
     app.cli.add_command(report_group)
@@ -80,10 +81,67 @@ def backup(path: str):
     try:
         with dst:
             src.backup(dst)  # SQLite's online backup API: consistent even during writes
-        check = dst.execute("PRAGMA integrity_check").fetchone()[0]
+        problem = _sqlite_check(dst)
     finally:
         dst.close()
         src.close()
+    if problem:
+        raise click.ClickException(f"The copy failed its checks: {problem}")
+    click.echo(f"Backup written to {target} (integrity and foreign-key checks: ok).")
+
+
+def _sqlite_check(conn: sqlite3.Connection) -> str | None:
+    """What is wrong with this SQLite database (integrity, foreign keys), or None."""
+    check = conn.execute("PRAGMA integrity_check").fetchone()[0]
     if check != "ok":
-        raise click.ClickException(f"The copy failed its integrity check: {check}")
-    click.echo(f"Backup written to {target} (integrity check: ok).")
+        return f"integrity check: {check}"
+    broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = sorted({row[0] for row in broken})
+        return f"{len(broken)} rows point to missing rows (foreign keys) in {', '.join(tables)}"
+    return None
+
+
+@click.command("restore")
+@click.argument("backup_file", metavar="BACKUP", type=click.Path(exists=True, dir_okay=False))
+@click.option("--to", "target", required=True, type=click.Path(dir_okay=False),
+              help="The new database file to write (must not exist yet)")
+def restore(backup_file: str, target: str):
+    """Restore a `flask backup` copy of the SQLite database into a new file.
+
+    The backup is checked first (integrity, foreign keys). Then stop the app, point DATABASE_URL at
+    the new file (or move it to the old file's place) and start the app again; run `flask db upgrade`
+    if the backup is older than the code. For PostgreSQL use pg_restore (see the README).
+    """
+    dest = Path(target)
+    if dest.exists():
+        raise click.ClickException(f"{dest} exists; restore into a new file, then switch the app to it.")
+    src = sqlite3.connect(f"file:{Path(backup_file).resolve()}?mode=ro", uri=True)
+    try:
+        try:
+            problem = _sqlite_check(src)
+        except sqlite3.DatabaseError as err:
+            raise click.ClickException(f"{backup_file} is not a SQLite database: {err}") from None
+        if problem:
+            raise click.ClickException(f"The backup failed its checks, nothing restored: {problem}")
+        dst = sqlite3.connect(dest)
+        try:
+            with dst:
+                src.backup(dst)
+            problem = _sqlite_check(dst)
+            tables = [r[0] for r in dst.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+            rows = {t: dst.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}  # noqa: S608
+            revision = (dst.execute("SELECT version_num FROM alembic_version").fetchone()
+                        if "alembic_version" in tables else None)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    if problem:
+        dest.unlink()
+        raise click.ClickException(f"The restored copy failed its checks and was removed: {problem}")
+    click.echo(f"Restored {backup_file} into {dest}: {len(tables)} tables, {sum(rows.values())} rows "
+               f"(integrity and foreign-key checks: ok), migration {revision[0] if revision else 'unknown'}.")
+    click.echo(f"Next: stop the app, set DATABASE_URL=sqlite:///{dest.resolve()} (or move the file into place), "
+               "run `flask db upgrade`, start the app.")
