@@ -19,7 +19,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     # None means "SQLite file in the instance folder" (resolved in create_app).
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: SQL logging and database errors (tracebacks in the error log) never show the
+    # values, which are students' narratives and password hashes (ASVS 16.2.5).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     SQLALCHEMY_RECORD_QUERIES = False
 
     SESSION_COOKIE_HTTPONLY = True

@@ -1,5 +1,6 @@
 """Application factory: a table of contents of the app."""
 
+import logging
 import os
 from pathlib import Path
 
@@ -27,6 +28,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     if overrides:
         app.config.update(overrides)
     _check_config(app)
+    register_logging(app)
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
@@ -61,6 +63,14 @@ def _check_config(app: Flask) -> None:
     if uri.startswith("postgresql://"):
         # Be explicit about the driver: psycopg 3.
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgresql://"):]
+
+
+def register_logging(app: Flask) -> None:
+    """SQLAlchemy logs every result row at DEBUG: a root logger set to DEBUG would copy students'
+    narratives into the logs. SQL is logged only when asked for (SQLALCHEMY_ECHO), and then without
+    its parameters (hide_parameters in the engine options)."""
+    if not app.config.get("SQLALCHEMY_ECHO"):
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
 
 
 def register_extensions(app: Flask) -> None:

@@ -315,6 +315,8 @@ def save_service(service: ReferralService | None, school_id: int, data: dict) ->
 
 def set_service_active(service: ReferralService, active: bool) -> None:
     """Deactivate (no longer offered for new referrals; past referrals keep it) or reactivate."""
+    if service.active == active:
+        return  # already so: nothing changes, nothing to record (a double click, a stale page)
     service.active = active
     audit.record("referral_service_activated" if active else "referral_service_deactivated", service)
 

@@ -139,6 +139,9 @@ def edit(screening_id: int):
         else:
             flash(_("Đã lưu phiếu rà soát."), "success")
             return redirect(url_for("screening.detail", screening_id=screening.id))
+    # The form shows the whole record (its narratives too): a view of it, audited as such.
+    audit.record("view_screening", screening, student_id=screening.student_id, via="edit")
+    db.session.commit()
     enrollment = enrollment_in(screening.student, screening.school_year)
     return render_template("screening/form.html", form=form, student=screening.student,
                            class_group=enrollment.class_group if enrollment else None, year=screening.school_year,
