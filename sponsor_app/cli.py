@@ -16,6 +16,7 @@ from .models import Role, School, User
 def register(app) -> None:
     from .assignments import cli as _assignments_cli  # noqa: F401 — adds `flask report assignment-list`
     from .departments import cli as _departments_cli  # noqa: F401 — adds `flask report department-monthly`
+    from .deploycheck import check_deploy_command
     from .imports.cli import import_group
     from .progress.cli import send_reminders_command
     from .screening.cli import report_group
@@ -24,6 +25,7 @@ def register(app) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(backup)
     app.cli.add_command(restore)
+    app.cli.add_command(check_deploy_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(import_group)
     app.cli.add_command(report_group)
