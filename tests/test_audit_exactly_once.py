@@ -18,10 +18,11 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from sponsor_app import create_app
 from sponsor_app.extensions import db as _db
 from sponsor_app.models import AuditLog, User
 from tests import xlsx_builders as xb
-from tests.conftest import login
+from tests.conftest import IsolatedClient, login
 from tests.factories import PASSWORD
 from tests.figures import record
 from tests.test_permissions import MATRIX, ROLES
@@ -166,14 +167,19 @@ def test_each_change_writes_exactly_one_audit_row(app, mentoring, client_for, db
     assert not failures, "\n".join(failures)
 
 
-def test_no_password_or_narrative_in_the_logs(app, mentoring, caplog):
+@pytest.mark.parametrize("echo", [False, True], ids=["debug", "debug+SQLALCHEMY_ECHO"])
+def test_no_password_or_narrative_in_the_logs(app, mentoring, caplog, echo):
     """A journey with every logger at DEBUG (the root, the app, Werkzeug, Flask-WTF, Flask-Limiter;
-    SQLAlchemy as the app leaves it): log in (a wrong password first), change the password, write a
-    note with a marker narrative, meet a conflict, upload a damaged file (the app logs that), log
-    out; neither a password nor the marker appears in any record."""
+    SQLAlchemy as the app leaves it, or with SQL echo turned on): log in (a wrong password first),
+    change the password, write a note with a marker narrative, meet a conflict, upload a damaged
+    file (the app logs that), log out; neither a password nor the marker appears in any record."""
     from tests.test_notes import _form
 
     world = mentoring
+    if echo:
+        app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                                     "SQLALCHEMY_ECHO": True})
+        app.test_client_class = IsolatedClient
     marker = f"Bí mật {uuid.uuid4().hex}"
     new_password = f"Mk-{uuid.uuid4().hex[:12]}"
     caplog.set_level(logging.DEBUG)
@@ -205,14 +211,23 @@ def test_no_password_or_narrative_in_the_logs(app, mentoring, caplog):
     finally:
         for name in LOGGERS:
             logging.getLogger(name).setLevel(logging.NOTSET)
+        if echo:
+            echoed = logging.getLogger("sqlalchemy.engine.Engine")
+            echoed.setLevel(logging.NOTSET)
+            for handler in list(echoed.handlers):
+                echoed.removeHandler(handler)
+            with app.app_context():
+                _db.engine.dispose()
     text = "\n".join(f"{r.name} {r.getMessage()} {r.args!r} {r.exc_text or ''}" for r in caplog.records)
     leaks = {name: value in text for name, value in
              {"password": new_password, "old password": PASSWORD, "narrative": marker}.items()}
-    record(app.config["SQLALCHEMY_DATABASE_URI"], "logs",
-           f"Logs at DEBUG during login, password change and a note: {len(caplog.records)} records, "
-           f"{sum(leaks.values())} containing a password or the narrative",
-           records=len(caplog.records), leaks=leaks)
+    sql = sum(r.name.startswith("sqlalchemy") for r in caplog.records)
+    record(app.config["SQLALCHEMY_DATABASE_URI"], "logs_echo" if echo else "logs",
+           f"Logs at DEBUG{' with SQL echo' if echo else ''} during login, password change and a note: "
+           f"{len(caplog.records)} records ({sql} of SQL), {sum(leaks.values())} containing a password or the "
+           "narrative", records=len(caplog.records), sql_records=sql, leaks=leaks)
     assert any(r.name.startswith("sponsor_app") for r in caplog.records)  # the capture does see the app
+    assert (sql > 50) if echo else (sql == 0)
     assert not any(leaks.values()), leaks
 
 
