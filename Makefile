@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/sponsor_test
 export FLASK_APP := wsgi
 export SPONSOR_ENV ?= development
 
-.PHONY: run test install install-test translations lint migrate-check clean
+.PHONY: run test reliability install install-test translations lint migrate-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 	$(BIN)/pytest --db-url "$(PG_TEST_URL)" -m "not e2e"
+
+## make reliability: only the reliability and security tests (also part of `make test`), printing their
+## figures, on SQLite then PostgreSQL; the figures land in test-artifacts/security-figures.json
+reliability: install-test
+	$(BIN)/pytest -s -m reliability
+	$(BIN)/pytest -s -m reliability --db-url "$(PG_TEST_URL)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -28,6 +28,8 @@ from tests.figures import record
 from tests.test_permissions import MATRIX, ROLES
 from tests.test_security_csrf import table_digest
 
+pytestmark = pytest.mark.reliability
+
 MARK = "DAUVET"  # + a number: one marker per narrative
 USERNAMES = {"leader": "leader", "depthead": "depthead", "union": "union", "teacher": "teacher",
              "homeroom": "homeroom", "admin": "admin"}

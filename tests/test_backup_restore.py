@@ -30,6 +30,8 @@ from sponsor_app.progress import notes
 from tests.conftest import IN_CI, login
 from tests.figures import record
 
+pytestmark = pytest.mark.reliability
+
 WRITTEN = {"note_contributions", "audit_log"}  # the tables the writer appends to
 BULK_AUDIT_ROWS = 20_000  # about 10 MB: the backup takes long enough for writes to land during it
 

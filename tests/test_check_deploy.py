@@ -12,6 +12,8 @@ import pytest
 from sponsor_app.deploycheck import check, filesystem_of, workers_from_env
 from tests.figures import record
 
+pytestmark = pytest.mark.reliability
+
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_KEY = "3f9c2a7e51d84b06a1e9c4d7b2f08e6a5c3d1b9e7f2a4c6d8e0b1a3c5d7e9f10"
 

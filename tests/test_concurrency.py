@@ -22,6 +22,7 @@ import os
 import random
 import time
 
+import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
@@ -33,6 +34,8 @@ from sponsor_app.models import AuditLog, MonthlyNote, NoteRevision, NoteStatus, 
 from sponsor_app.progress import notes
 from sponsor_app.timeutil import local_today, utcnow
 from tests.figures import backend, record
+
+pytestmark = pytest.mark.reliability
 
 PROCESSES = int(os.environ.get("CONCURRENCY_PROCESSES", "8"))
 CHANGES = int(os.environ.get("CONCURRENCY_CHANGES", "200"))

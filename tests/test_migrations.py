@@ -6,8 +6,11 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+
+pytestmark = pytest.mark.reliability
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,6 +20,8 @@ from tests.factories import PASSWORD
 from tests.figures import record
 from tests.test_permissions import MATRIX
 
+pytestmark = pytest.mark.reliability
+
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # Routes deliberately without CSRF protection (none today). Each entry needs a reason.
 EXEMPT: dict[str, str] = {}

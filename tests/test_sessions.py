@@ -31,6 +31,8 @@ from tests.conftest import IN_CI, login
 from tests.factories import PASSWORD
 from tests.figures import record
 
+pytestmark = pytest.mark.reliability
+
 ROOT = Path(__file__).resolve().parent.parent
 STUDENT_PAGE = "/roster/students/{id}"
 

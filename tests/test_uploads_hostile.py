@@ -22,6 +22,8 @@ from tests.figures import record
 from tests.test_permissions import MATRIX, ROLES
 from tests.test_security_csrf import table_digest
 
+pytestmark = pytest.mark.reliability
+
 GOOD_ROW = [["HS1", "Nguyễn Văn An", "01/01/2011", "Nam", "10A1", None]]
 
 
