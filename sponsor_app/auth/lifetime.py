@@ -33,8 +33,6 @@ def _stamp(*_args, **_kwargs) -> None:
 
 def expired(now: float, config) -> bool:
     started, seen = session.get(STARTED), session.get(SEEN)
-    if not isinstance(started, int | float) or not isinstance(seen, int | float):
-        return True  # a login session without stamps was not made by this app's login
     return (now - seen > config["SESSION_IDLE_TIMEOUT"].total_seconds()
             or now - started > config["PERMANENT_SESSION_LIFETIME"].total_seconds())
 
@@ -48,7 +46,9 @@ def init_app(app) -> None:
         if "_user_id" not in session:
             return
         now = clock()
-        if expired(now, app.config):
+        if not isinstance(session.get(STARTED), int | float) or not isinstance(session.get(SEEN), int | float):
+            _stamp()  # a login from before these stamps existed (signed by us): its lifetime starts now
+        elif expired(now, app.config):
             kept = {k: session[k] for k in KEPT_ON_EXPIRY if k in session}
             session.clear()
             session.update(kept)
