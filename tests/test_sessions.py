@@ -235,7 +235,7 @@ def _free_port() -> int:
 class Gunicorn:
     """A real gunicorn with several workers on a loopback port, serving the test database."""
 
-    def __init__(self, db_url: str, tmp_path: Path, storage: str, prefix: str):
+    def __init__(self, db_url: str, tmp_path: Path, storage: str, prefix: str, workers: int = WORKERS):
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.access_log = tmp_path / f"access-{prefix}.log"
@@ -246,7 +246,7 @@ class Gunicorn:
             "RATELIMIT_KEY_PREFIX": prefix, "LOGIN_RATE_LIMIT": f"{LIMIT} per 15 minutes",
         }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{self.port}",
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
              "--access-logfile", str(self.access_log), "--access-logformat", "%(p)s %(m)s %(U)s %(s)s",
              "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
@@ -262,10 +262,14 @@ class Gunicorn:
         self.stop()
         raise RuntimeError("gunicorn did not answer within 60 s")
 
-    def login(self, username: str, password: str) -> int:
+    @staticmethod
+    def opener():
+        """A browser-like client: its own cookies, redirects not followed."""
+        return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect())
+
+    def login(self, username: str, password: str, opener=None) -> int:
         """GET the form (CSRF token, own cookies, new connections) then POST it; the status."""
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()),
-                                             _NoRedirect())
+        opener = opener or self.opener()
         with opener.open(self.base + "/login", timeout=20) as r:
             token = _csrf(r.read().decode())
         body = urllib.parse.urlencode({"username": username, "password": password,

@@ -11,6 +11,9 @@ row errors, broken files one by one) are in tests/test_imports.py.
 import io
 import os
 import time
+import urllib.error
+import urllib.request
+import uuid
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -178,3 +181,48 @@ def test_hostile_files_on_every_upload_form(app, mentoring, client_for, instance
     response = client_for(role).post(action, data=payload, content_type="multipart/form-data")
     assert response.status_code == 200 and 'name="token"' in response.get_data(as_text=True)
 
+
+
+def _multipart(fields: dict, file_field: str, filename: str, data: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{filename}"'
+                 f"\r\nContent-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_real_server_answers_too_large_and_hostile_files_with_its_page(app, mentoring, tmp_path, db_url):
+    """Through gunicorn (production config, CSRF on) the 50 MB upload gets the app's 413 page, not a
+    reset connection or a bare error, and a zip bomb its message."""
+    from tests.factories import PASSWORD
+    from tests.test_security_csrf import _token
+    from tests.test_sessions import Gunicorn
+
+    year_id = mentoring.year.id
+    _db.session.commit()
+    _db.session.close()
+    server = Gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, "memory://", "uploads", workers=1)
+    try:
+        browser = server.opener()
+        assert server.login("admin", PASSWORD, browser) == 302
+        answers = {}
+        for name, build, filename in (("50 MB", HOSTILE[6][2], "ds.xlsx"), ("zip bomb", xb.zip_bomb, "ds.xlsx")):
+            with browser.open(server.base + "/admin/import/?kind=students", timeout=30) as r:
+                token = _token(r.read().decode())
+            body, content_type = _multipart({"csrf_token": token, "kind": "students", "year_id": year_id},
+                                            "file", filename, build())
+            url = server.base + "/admin/import/?kind=students"
+            request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type})  # noqa: S310
+            try:
+                with browser.open(request, timeout=60) as r:
+                    answers[name] = (r.status, r.read().decode())
+            except urllib.error.HTTPError as err:
+                answers[name] = (err.code, err.read().decode())
+    finally:
+        server.stop()
+    status, page = answers["50 MB"]
+    assert status == 413 and "Tệp quá lớn" in page and "<nav" in page
+    status, page = answers["zip bomb"]
+    assert status == 400 and "giải nén ra quá lớn" in page
