@@ -182,6 +182,9 @@ def test_no_password_or_narrative_in_the_logs(app, mentoring, caplog, echo):
         app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                                      "SQLALCHEMY_ECHO": True})
         app.test_client_class = IsolatedClient
+        with app.app_context():
+            _db.engine  # noqa: B018 — created now: echo adds a stdout handler, which is not the app's log
+        _drop_echo_handlers()
     marker = f"Bí mật {uuid.uuid4().hex}"
     new_password = f"Mk-{uuid.uuid4().hex[:12]}"
     caplog.set_level(logging.DEBUG)
@@ -214,10 +217,7 @@ def test_no_password_or_narrative_in_the_logs(app, mentoring, caplog, echo):
         for name in LOGGERS:
             logging.getLogger(name).setLevel(logging.NOTSET)
         if echo:
-            echoed = logging.getLogger("sqlalchemy.engine.Engine")
-            echoed.setLevel(logging.NOTSET)
-            for handler in list(echoed.handlers):
-                echoed.removeHandler(handler)
+            _drop_echo_handlers(reset_level=True)
             with app.app_context():
                 _db.engine.dispose()
     text = "\n".join(f"{r.name} {r.getMessage()} {r.args!r} {r.exc_text or ''}" for r in caplog.records)
@@ -231,6 +231,16 @@ def test_no_password_or_narrative_in_the_logs(app, mentoring, caplog, echo):
     assert any(r.name.startswith("sponsor_app") for r in caplog.records)  # the capture does see the app
     assert (sql > 50) if echo else (sql == 0)
     assert not any(leaks.values()), leaks
+
+
+def _drop_echo_handlers(reset_level: bool = False) -> None:
+    """SQL echo adds stdout handlers to SQLAlchemy's loggers: not the app's log, and noise after the test."""
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith("sqlalchemy")]:
+        logger = logging.getLogger(name)
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+        if reset_level and name.startswith("sqlalchemy.engine.Engine"):
+            logger.setLevel(logging.NOTSET)
 
 
 def test_database_errors_do_not_carry_the_values(app, mentoring):
