@@ -15,6 +15,7 @@ from .escalation import (
     ServiceKind,
 )
 from .monitoring import DepartmentReport
+from .report import CaseDecision, CloseReason, ReportStatus, RolloverCase, SemesterReport, YearClosure
 from .progress import (
     ContactWith,
     Domain,
@@ -111,4 +112,10 @@ __all__ = [
     "StudentStatus",
     "User",
     "UserRole",
+    "CaseDecision",
+    "CloseReason",
+    "ReportStatus",
+    "RolloverCase",
+    "SemesterReport",
+    "YearClosure",
 ]
