@@ -108,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from .imports.routes import bp as imports_bp
     from .main.routes import bp as main_bp
     from .progress.routes import bp as progress_bp
+    from .reports.routes import bp as reports_bp
     from .roster.routes import bp as roster_bp
     from .screening.routes import bp as screening_bp
 
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(escalations_bp, url_prefix="/escalations")
     app.register_blueprint(departments_bp, url_prefix="/departments")
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
 
 
 def register_template_helpers(app: Flask) -> None:

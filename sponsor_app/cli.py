@@ -18,6 +18,7 @@ def register(app) -> None:
     from .departments import cli as _departments_cli  # noqa: F401 — adds `flask report department-monthly`
     from .imports.cli import import_group
     from .progress.cli import send_reminders_command
+    from .reports import cli as _reports_cli  # noqa: F401 — adds `flask report semester`
     from .screening.cli import report_group
     from .seed import seed_demo_command
 

@@ -15,7 +15,6 @@ from .escalation import (
     ServiceKind,
 )
 from .monitoring import DepartmentReport
-from .report import CaseDecision, CloseReason, ReportStatus, RolloverCase, SemesterReport, YearClosure
 from .progress import (
     ContactWith,
     Domain,
@@ -37,6 +36,7 @@ from .progress import (
     TargetProgress,
     Trend,
 )
+from .report import CaseDecision, CloseReason, ReportStatus, RolloverCase, SemesterReport, YearClosure
 from .school import ClassGroup, Department, School, SchoolYear
 from .screening import (
     CIRCUMSTANCE_FLAGS,
