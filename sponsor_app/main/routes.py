@@ -66,6 +66,9 @@ def home(role: str):
         ctx["coverage"] = assignment_services.coverage(user.school_id, year)
         ctx["capacity"] = screening_services.capacity(user.school_id, year, ctx["coverage"])
         ctx["screening_counts"] = screening_services.year_counts(user.school_id, year)
+    if role in (Role.LEADER, Role.UNION):  # the twice-yearly reports: deadlines and states
+        from ..reports.services import home_status
+        ctx["semester_reports"] = home_status(year, ctx["today"])
     if role in (Role.LEADER, Role.TEACHER):  # the banner of open escalations (leadership, the focal point)
         ctx["open_escalations"] = escalation_services.open_for(user, year)
     return render_template(f"main/home_{role.value}.html", **ctx)

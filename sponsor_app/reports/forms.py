@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..forms import BaseForm, VNDateField
 
@@ -10,8 +10,8 @@ from ..forms import BaseForm, VNDateField
 class ReportForm(BaseForm):
     number = StringField(_l("Số văn bản (Số: …/BC-…)"), validators=[Optional(), Length(max=60)],
                          description=_l("Ví dụ: 15/BC-THPTHB"))
-    as_of = VNDateField(_l("Số liệu tính đến ngày"), validators=[DataRequired(_l("Hãy nhập ngày chốt số liệu."))])
-    report_date = VNDateField(_l("Ngày báo cáo"), validators=[DataRequired(_l("Hãy nhập ngày báo cáo."))])
+    as_of = VNDateField(_l("Số liệu tính đến ngày"), validators=[InputRequired(_l("Hãy nhập ngày chốt số liệu."))])
+    report_date = VNDateField(_l("Ngày báo cáo"), validators=[InputRequired(_l("Hãy nhập ngày báo cáo."))])
     results = TextAreaField(_l("Kết quả đạt được"), validators=[Length(max=20000)])
     difficulties = TextAreaField(_l("Khó khăn, hạn chế"), validators=[Length(max=20000)])
     proposals = TextAreaField(_l("Đề xuất, kiến nghị"), validators=[Length(max=20000)])
