@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..forms import BaseForm, VNDateField
@@ -30,19 +31,19 @@ class UnlockReportForm(BaseForm):
     submit = SubmitField(_l("Mở khoá để sửa"))
 
 
-DECISION_CHOICES = [("carry", _l("Tiếp tục đỡ đầu (GV cũ)")), ("handover", _l("Bàn giao cho GV khác")),
-                    ("close", _l("Kết thúc đỡ đầu"))]
-CLOSE_REASON_CHOICES = [("", _l("— chọn lý do —")), ("not_at_risk", _l("Không còn nguy cơ")),
-                        ("graduated", _l("Đã ra trường")), ("moved", _l("Chuyển trường, chuyển đi nơi khác")),
-                        ("dropped_out", _l("Đã bỏ học"))]
+DECISION_LABELS = {"carry": _l("Tiếp tục đỡ đầu (GV cũ)"), "handover": _l("Bàn giao cho GV khác"),
+                   "close": _l("Kết thúc đỡ đầu")}
+CLOSE_REASON_LABELS = {"": _l("— chọn lý do —"), "not_at_risk": _l("Không còn nguy cơ"),
+                       "graduated": _l("Đã ra trường"), "moved": _l("Chuyển trường, chuyển đi nơi khác"),
+                       "dropped_out": _l("Đã bỏ học")}
 
 
 class CaseForm(BaseForm):
     """Leadership's decision on one open case at the year's end."""
 
-    decision = SelectField(_l("Quyết định"), choices=DECISION_CHOICES)
+    decision = SelectField(_l("Quyết định"), choices=[SelectChoice(k, v) for k, v in DECISION_LABELS.items()])
     mentor_id = SelectField(_l("GV đỡ đầu năm học mới"), coerce=str, validate_choice=False)
-    close_reason = SelectField(_l("Lý do kết thúc"), choices=CLOSE_REASON_CHOICES)
+    close_reason = SelectField(_l("Lý do kết thúc"), choices=[SelectChoice(k, v) for k, v in CLOSE_REASON_LABELS.items()])
     note = TextAreaField(_l("Ghi chú bàn giao / lý do"), validators=[Length(max=2000)])
     submit = SubmitField(_l("Ghi quyết định"))
 

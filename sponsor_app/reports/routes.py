@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms.fields.choices import SelectChoice
 
 from ..context import require_year
 from ..exceptions import RuleError
@@ -21,8 +22,8 @@ from ..timeutil import local_today
 from ..xlsx import XLSX_MIMETYPE, Sheet, build_workbook
 from . import export, rollover, services
 from .forms import (
-    CLOSE_REASON_CHOICES,
-    DECISION_CHOICES,
+    CLOSE_REASON_LABELS,
+    DECISION_LABELS,
     CaseForm,
     ReportForm,
     RolloverForm,
@@ -40,7 +41,7 @@ OUTCOME_LABELS = {"carried": _l("Tiếp tục đỡ đầu"), "handed_over": _l(
 @bp.context_processor
 def _labels():
     return {"narrative_titles": services.NARRATIVE_TITLES, "outcome_labels": OUTCOME_LABELS,
-            "decision_labels": dict(DECISION_CHOICES), "close_reason_labels": dict(CLOSE_REASON_CHOICES)}
+            "decision_labels": DECISION_LABELS, "close_reason_labels": CLOSE_REASON_LABELS}
 
 
 def _term_or_404(term: int) -> int:
@@ -242,7 +243,8 @@ def _rollover_page(year, forms=None, status=200):
 
 def _case_form(mentors, case, formdata):
     form = CaseForm(formdata=formdata, prefix=f"c{case.student.id}")
-    form.mentor_id.choices = [("", _("— chọn GV —"))] + [(str(u.id), u.full_name) for u in mentors]
+    form.mentor_id.choices = [SelectChoice("", _("— chọn GV —"))] + [SelectChoice(str(u.id), u.full_name)
+                                                                      for u in mentors]
     if formdata is None:
         if case.main is not None:
             form.mentor_id.data = str(case.main.mentor_id)
