@@ -310,6 +310,36 @@ MATRIX += [
 ]
 
 
+# twice-yearly reports: leadership; the union reads the figures only (no names); the year-end review and rollover
+REPORT_READERS = expect(403, leader=200, union=200)
+NOT_FOUND_FOR_READERS = expect(403, leader=404, union=404)
+MATRIX += [
+    ("reports.index", "GET", lambda w: "/reports/", REPORT_READERS, None),
+    ("reports.report", "GET", lambda w: f"/reports/{w.year.id}/1", REPORT_READERS, None),
+    ("reports.report", "GET", lambda w: f"/reports/{w.year.id}/2", REPORT_READERS, None),
+    ("reports.report", "GET", lambda w: f"/reports/{w.year.id}/3", NOT_FOUND_FOR_READERS, None),
+    ("reports.report", "GET", lambda w: f"/reports/{w.other_school_year.id}/1", NOT_FOUND_FOR_READERS, None),
+    ("reports.save", "POST", lambda w: f"/reports/{w.year.id}/1", expect(403, leader=400), BLANK_FORM),
+    ("reports.save", "POST", lambda w: f"/reports/{w.other_school_year.id}/1", expect(403, leader=404), BLANK_FORM),
+    ("reports.submit", "POST", lambda w: f"/reports/{w.year.id}/1/submit", expect(403, leader=302), BLANK_FORM),
+    ("reports.unlock", "POST", lambda w: f"/reports/{w.year.id}/1/unlock", expect(403, leader=404), BLANK_FORM),
+    ("reports.report_xlsx", "GET", lambda w: f"/reports/{w.year.id}/1/report.xlsx", LEADER_ONLY, None),
+    ("reports.report_xlsx", "GET", lambda w: f"/reports/{w.other_school_year.id}/2/report.xlsx",
+     expect(403, leader=404), None),
+    ("reports.report_print", "GET", lambda w: f"/reports/{w.year.id}/2/print", LEADER_ONLY, None),
+    ("reports.review", "GET", lambda w: f"/reports/{w.year.id}/review", LEADER_ONLY, None),
+    ("reports.review", "GET", lambda w: f"/reports/{w.other_school_year.id}/review", expect(403, leader=404), None),
+    ("reports.review_xlsx", "GET", lambda w: f"/reports/{w.year.id}/review.xlsx", LEADER_ONLY, None),
+    ("reports.rollover_page", "GET", lambda w: f"/reports/{w.year.id}/rollover", LEADER_ONLY, None),
+    ("reports.rollover_action", "POST", lambda w: f"/reports/{w.year.id}/rollover", expect(403, leader=302),
+     BLANK_FORM),
+    ("reports.decide", "POST", lambda w: f"/reports/{w.year.id}/rollover/{w.mentee.id}", expect(403, leader=302),
+     BLANK_FORM),
+    ("reports.decide", "POST", lambda w: f"/reports/{w.year.id}/rollover/{w.other_school_student.id}",
+     expect(403, leader=404), BLANK_FORM),
+]
+
+
 # Endpoints deliberately outside the matrix.
 EXEMPT = {"static"}
 
