@@ -272,7 +272,7 @@ def rollover_action(year_id: int):
     try:
         if action == "create_year":
             created = rollover.create_next_year(year, by=current_user)
-            message = _("Đã tạo năm học %(y)s (lịch như năm học cũ, lùi một năm).", y=created.name)
+            message = _("Đã tạo năm học %(y)s (cùng lịch với năm học cũ, dời sang năm sau).", y=created.name)
         elif target is None:
             raise RuleError(_("Chưa có năm học tiếp theo: hãy tạo năm học mới trước."))
         elif action == "promote":
