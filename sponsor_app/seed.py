@@ -110,6 +110,7 @@ from .progress.calendar import (
     month_start,
     note_due,
 )
+from .reports.demo import add_semester_reports
 from .screening import services as screening_services
 from .timeutil import SCHOOL_TZ, local_today, parse_date
 
@@ -1436,6 +1437,7 @@ STEPS: list[Step] = [
     add_plans,
     add_notes,
     add_escalations,
+    add_semester_reports,
 ]
 
 

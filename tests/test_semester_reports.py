@@ -46,6 +46,7 @@ from sponsor_app.models import (
     StudentStatus,
 )
 from sponsor_app.reports import export, services
+from sponsor_app.timeutil import SCHOOL_TZ
 from tests import factories as f
 
 DEC10 = datetime(2026, 12, 10, 3, tzinfo=UTC)
@@ -407,3 +408,28 @@ def test_cli_writes_the_report(year_world, leader_client, runner, tmp_path, db):
 
 def test_export_has_one_writer_per_part():
     assert list(export.SHEET_WRITERS) == ["figures", "students", "changes"]
+
+
+@pytest.mark.parametrize("today", [date(2026, 11, 23), date(2027, 3, 15)])
+def test_the_demo_school_has_report_1_submitted_and_report_2_in_preparation(db, today):
+    from sponsor_app.seed import build_demo_school
+
+    demo = build_demo_school(today, password_hash="unused")
+    reports = {(r.school_year_id, r.term): r for r in db.session.query(SemesterReport)}
+    assert len(reports) == 4
+    for term in (1, 2):
+        assert reports[(demo.previous.id, term)].status == ReportStatus.SUBMITTED
+    current_1, current_2 = reports[(demo.current.id, 1)], reports[(demo.current.id, 2)]
+    assert current_1.status == ReportStatus.SUBMITTED and current_2.status == ReportStatus.DRAFT
+    assert current_1.as_of == min(today, date(2026, 12, 28)) and current_2.as_of == today
+    assert current_1.snapshot["parts"]["changes"]["previous"]["id"] == reports[(demo.previous.id, 2)].id
+    assert max(r.submitted_at.astimezone(SCHOOL_TZ).date() for r in reports.values() if r.submitted_at) <= today
+    assert max(r.report_date for r in reports.values()) <= today
+    last_year_2 = reports[(demo.previous.id, 2)].snapshot["parts"]
+    assert flat(last_year_2)["approved"]["value"] == len(last_year_2["students"]["rows"]) + flat(last_year_2)[
+        "dropped_out"]["value"] + flat(last_year_2)["transferred"]["value"]
+    db.session.rollback()
+
+
+def flat(parts):
+    return services.flat_figures(parts["figures"])
