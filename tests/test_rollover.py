@@ -210,3 +210,26 @@ def test_only_leadership_closes_a_year(closing, client_for):
 
 def test_promoted_class_names():
     assert [rollover.promoted_name(n) for n in ("10A4", "6/1", "12.6", "9A")] == ["11A4", "7/1", "13.6", "10A"]
+
+
+@pytest.mark.parametrize("page", ["rollover", "review"])
+def test_the_pages_issue_a_bounded_number_of_queries(app, closing, leader_client, db, page):
+    from flask_sqlalchemy.record_queries import get_recorded_queries
+
+    w = closing
+    _action(leader_client, w, "create_year")
+
+    def count():
+        with app.test_request_context():
+            before = len(get_recorded_queries())
+            assert leader_client.get(f"/reports/{w.year.id}/{page}").status_code == 200
+            return len(get_recorded_queries()) - before
+
+    small = count()
+    for i in range(4):
+        student = f.make_student(w.own_class, f"Đinh Văn Thêm{i}")
+        f.make_screening(student, w.year, w.homeroom, poor_household=True).decision = Decision.APPROVED
+        _assign(w, student, w.admin)
+        _assign(w, student, w.leader, MentorRole.SUPPORT)
+    db.session.commit()
+    assert count() == small

@@ -128,10 +128,15 @@ def _running_on(day: date):
     return and_(Assignment.started_on <= day, or_(Assignment.ended_on.is_(None), Assignment.ended_on > day))
 
 
+def _decided_by(as_of: date):
+    """Decided by the end of `as_of` (a decision without its time, from old data, counts as decided)."""
+    return or_(Screening.decided_at.is_(None), Screening.decided_at < end_of(as_of))
+
+
 def _approved_ids(school_id: int, year: SchoolYear, as_of: date):
     return select(Screening.student_id).where(
         Screening.school_id == school_id, Screening.school_year_id == year.id,
-        Screening.decision == Decision.APPROVED, Screening.decided_at < end_of(as_of))
+        Screening.decision == Decision.APPROVED, _decided_by(as_of))
 
 
 def _at_school_on(day: date):
@@ -156,7 +161,7 @@ def figures(school_id: int, year: SchoolYear, as_of: date) -> dict[str, int | st
 
     screened = and_(Screening.school_id == school_id, Screening.school_year_id == year.id,
                     Screening.proposed_on <= as_of)
-    approved = and_(screened, Screening.decision == Decision.APPROVED, Screening.decided_at < end)
+    approved = and_(screened, Screening.decision == Decision.APPROVED, _decided_by(as_of))
     row = db.session.execute(select(
         func.count().filter(screened), *[func.count().filter(and_(screened, category_condition(c))) for c in CATEGORIES],
         func.count().filter(approved), *[func.count().filter(and_(approved, category_condition(c))) for c in CATEGORIES],
@@ -340,7 +345,7 @@ def student_rows(school_id: int, year: SchoolYear, as_of: date, *, with_progress
         .join(Enrollment, and_(Enrollment.student_id == Student.id, Enrollment.school_year_id == year.id))
         .join(ClassGroup, ClassGroup.id == Enrollment.class_group_id)
         .where(Student.school_id == school_id, Screening.decision == Decision.APPROVED,
-               Screening.decided_at < end_of(as_of), _at_school_on(as_of))).all()
+               _decided_by(as_of), _at_school_on(as_of))).all()
     ids = [s.id for s, _sc, _c in found]
     by_student: dict[int, list[Assignment]] = defaultdict(list)
     if ids:
