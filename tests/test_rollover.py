@@ -160,6 +160,10 @@ def test_the_whole_rollover(closing, leader_client, db):
     assert can_write_note(w.teacher, w.own_student, new)
     with pytest.raises(Exception, match="đã kết thúc"):
         rollover.decide(w.year, new, w.own_student, {"decision": "carry"}, by=w.leader)
+    from sponsor_app.assignments.services import assign
+
+    with pytest.raises(Exception, match="không phân công thêm"):
+        assign(w.hen, w.year, w.admin, MentorRole.SUPPORT, by=w.leader)
     page = _action(leader_client, w, "carry_all").get_data(as_text=True)
     assert "Đã chuyển tiếp 0" in page
 
