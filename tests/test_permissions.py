@@ -319,7 +319,7 @@ MATRIX += [
     ("reports.report", "GET", lambda w: f"/reports/{w.year.id}/2", REPORT_READERS, None),
     ("reports.report", "GET", lambda w: f"/reports/{w.year.id}/3", NOT_FOUND_FOR_READERS, None),
     ("reports.report", "GET", lambda w: f"/reports/{w.other_school_year.id}/1", NOT_FOUND_FOR_READERS, None),
-    ("reports.save", "POST", lambda w: f"/reports/{w.year.id}/1", expect(403, leader=400), BLANK_FORM),
+    ("reports.save", "POST", lambda w: f"/reports/{w.year.id}/1", LEADER_ONLY, BLANK_FORM),
     ("reports.save", "POST", lambda w: f"/reports/{w.other_school_year.id}/1", expect(403, leader=404), BLANK_FORM),
     ("reports.submit", "POST", lambda w: f"/reports/{w.year.id}/1/submit", expect(403, leader=302), BLANK_FORM),
     ("reports.unlock", "POST", lambda w: f"/reports/{w.year.id}/1/unlock", expect(403, leader=404), BLANK_FORM),

@@ -96,7 +96,7 @@ def save(year_id: int, term: int):
     report = services.report_of(year, term)
     form = ReportForm()
     if not form.validate_on_submit():
-        return _report_page(year, term, report, form=form, status=400)
+        return _report_page(year, term, report, form=form)
     if version_conflict(form, report or SimpleNamespace(version=0)):
         form.version.data = report.version if report else 0
         return _report_page(year, term, report, form=form, status=409)
@@ -110,7 +110,7 @@ def save(year_id: int, term: int):
     except RuleError as err:
         db.session.rollback()
         form.form_errors.append(str(err))
-        return _report_page(year, term, services.report_of(year, term), form=form, status=400)
+        return _report_page(year, term, services.report_of(year, term), form=form)
     except (StaleDataError, IntegrityError):
         db.session.rollback()
         latest = services.report_of(year, term)
@@ -310,7 +310,7 @@ def decide(year_id: int, student_id: int):
         abort(404)
     form = _case_form(rollover.mentor_choices(year.school_id), case, formdata=request.form)
     if not form.validate_on_submit():
-        return _rollover_page(year, forms={student.id: form}, status=400)
+        return _rollover_page(year, forms={student.id: form})
     try:
         rollover.decide(year, target, student, {"decision": form.decision.data, "mentor_id": form.mentor_id.data,
                                                 "close_reason": form.close_reason.data, "note": form.note.data},
@@ -319,6 +319,6 @@ def decide(year_id: int, student_id: int):
     except (RuleError, ValueError) as err:
         db.session.rollback()
         form.form_errors.append(str(err))
-        return _rollover_page(year, forms={student.id: form}, status=400)
+        return _rollover_page(year, forms={student.id: form})
     flash(_("Đã ghi quyết định cho %(n)s.", n=student.full_name), "success")
     return redirect(url_for("reports.rollover_page", year_id=year.id) + f"#case-{student.id}")

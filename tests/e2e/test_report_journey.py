@@ -69,3 +69,39 @@ def test_leader_prepares_edits_locks_and_downloads_report_1(browser, live_server
     log_out(page)
     context.close()
     assert errors.messages == []
+
+
+def test_leader_decides_an_open_case_of_last_year(browser, live_server, errors):
+    context = make_context(browser, live_server)
+    page = context.new_page()
+    errors.watch(page)
+    log_in(page, "leader")
+    year_select = page.locator("#year_id")
+    last_year = year_select.locator("option").nth(1)  # newest first: the last complete year
+    name = last_year.inner_text().replace("Năm học", "").strip()
+    year_select.select_option(last_year.get_attribute("value"))
+    expect(year_select).to_have_value(last_year.get_attribute("value"))
+    page.locator("#mainnav").get_by_role("link", name="Báo cáo", exact=True).click()
+    expect(page.locator("h1")).to_contain_text(name)
+    page.get_by_role("link", name="Chuyển sang năm học mới").click()
+    expect(page.locator("h1")).to_contain_text(f"Chuyển các trường hợp đỡ đầu từ năm học {name}")
+    row = page.locator(".case-row").first
+    student = row.locator(".fw-semibold").first.inner_text().strip()
+    row.get_by_label("Quyết định").select_option("handover")
+    row.get_by_role("button", name="Ghi quyết định").click()  # a handover without a note: refused
+    expect(page.get_by_text("Bàn giao cần có ghi chú bàn giao cho GV mới.")).to_be_visible()
+    row = page.locator(".case-row", has_text=student)
+    row.get_by_label("Quyết định").select_option("close")
+    row.get_by_label("Lý do kết thúc").select_option("not_at_risk")
+    row.get_by_label("Ghi chú bàn giao / lý do").fill("Em đã ổn định, gia đình đã có việc làm")
+    screenshot(page, "rollover-case")
+    row.get_by_role("button", name="Ghi quyết định").click()
+    expect(page.get_by_text(f"Đã ghi quyết định cho {student}.")).to_be_visible()
+    expect(page.locator(".decided-row", has_text=student)).to_contain_text("Không còn nguy cơ")
+    page.get_by_role("link", name="Tổng kết năm học").click()
+    expect(page.locator(".review-row", has_text=student)).to_contain_text("Kết thúc đỡ đầu: Không còn nguy cơ")
+    screenshot(page, "year-end-review")
+    assert errors.collect_csp(page) == []
+    log_out(page)
+    context.close()
+    assert errors.messages == []
