@@ -154,6 +154,15 @@ def test_the_whole_rollover(closing, leader_client, db):
     db.session.refresh(w.tot)
     assert w.tot.status == StudentStatus.GRADUATED and w.tot.status_date > w.year.end_date
 
+    # the new mentor finds the handover note with the new mentee on their home page
+    db.session.query(SchoolYear).filter_by(id=w.year.id).update({"is_current": False})
+    new.is_current = True
+    db.session.commit()
+    from tests.conftest import login
+
+    home = login(leader_client.application.test_client(), "depthead").get("/home/teacher").get_data(as_text=True)
+    assert "Ghi chú bàn giao (năm học trước, GV Vũ Ngọc Quỳnh):" in home and "gia đình hẹn gặp thứ Bảy" in home
+
     # the closed year takes no more campaign writes, and no more decisions
     assert not can_write_note(w.teacher, w.own_student, w.year)
     assert not can_edit_plan(w.teacher, w.plan)

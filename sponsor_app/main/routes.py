@@ -62,6 +62,8 @@ def home(role: str):
         ctx["due_soon"] = notes.due_soon(ctx["progress"])
         ctx["missing"] = notes.previous_missing(ctx["progress"])
         ctx["pledge"] = assignment_services.pledge_of(user, year)
+        from ..reports.rollover import handover_notes
+        ctx["handover_notes"] = handover_notes(user, year)  # mentees handed over at the last year's end
     if role in (Role.LEADER, Role.DEPT_HEAD, Role.UNION) and year is not None:
         ctx["coverage"] = assignment_services.coverage(user.school_id, year)
         ctx["capacity"] = screening_services.capacity(user.school_id, year, ctx["coverage"])

@@ -395,6 +395,19 @@ def close_year(year: SchoolYear, target: SchoolYear | None, *, by: User) -> Year
     return closure
 
 
+def handover_notes(user: User, year: SchoolYear | None) -> dict[int, tuple[str, str]]:
+    """For the mentor's home: new assignment id → (handover note, the previous mentor's name) of the
+    cases handed over to `user` into `year` (one query)."""
+    if year is None:
+        return {}
+    rows = db.session.execute(
+        select(RolloverCase.new_assignment_id, RolloverCase.note, User.full_name)
+        .outerjoin(User, User.id == RolloverCase.previous_mentor_id)
+        .where(RolloverCase.new_mentor_id == user.id, RolloverCase.to_year_id == year.id,
+               RolloverCase.decision == CaseDecision.HANDOVER)).all()
+    return {assignment_id: (note or "", name or "") for assignment_id, note, name in rows}
+
+
 # --- the year-end review ----------------------------------------------------------------------
 
 @dataclass
