@@ -89,12 +89,12 @@ def save_scores(year: SchoolYear, key: str, entries: list[dict], *, by: User, to
     among the conflicts (with what is stored now). Returns (cells saved, conflicts).
     """
     _require_open(year, key)
-    evaluation = get_or_create(year, key)
+    evaluation = results.evaluations_of(year).get(key)  # created with the first score
     sheet = results.sheet(year, key, today)
     on_sheet = {r["user_id"] for r in sheet["rows"]}
     criteria = {c["id"]: c for c in sheet["criteria"] if c["source"] == CriterionSource.MANUAL}
     existing = {(s.user_id, s.criterion_id): s for s in db.session.scalars(
-        select(EvaluationScore).where(EvaluationScore.evaluation_id == evaluation.id))}
+        select(EvaluationScore).where(EvaluationScore.evaluation_id == evaluation.id))} if evaluation else {}
     saved, conflicts = 0, []
     for entry in entries:
         criterion = criteria.get(entry["criterion_id"])
@@ -119,6 +119,7 @@ def save_scores(year: SchoolYear, key: str, entries: list[dict], *, by: User, to
             raise RuleError(_("Điểm \"%(label)s\" phải từ 0 đến %(max)s.", label=criterion["label"],
                               max=_number(criterion["max"])))
         if stored is None:
+            evaluation = evaluation or get_or_create(year, key)
             stored = EvaluationScore(evaluation_id=evaluation.id, user_id=entry["user_id"],
                                      criterion_id=entry["criterion_id"], points=points, scored_by_id=by.id)
             db.session.add(stored)
