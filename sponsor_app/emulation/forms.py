@@ -112,8 +112,8 @@ class ContestForm(BaseForm):
 
 
 class AnswerForm(BaseForm):
-    decision = SelectField(_l("Kết luận"), choices=[("upheld", _l("Chấp nhận (đã điều chỉnh điểm)")),
-                                                     ("rejected", _l("Không chấp nhận"))])
+    decision = SelectField(_l("Kết luận"), choices=[SelectChoice("upheld", _l("Chấp nhận (đã điều chỉnh điểm)")),
+                                                     SelectChoice("rejected", _l("Không chấp nhận"))])
     answer = TextAreaField(_l("Trả lời"), validators=[DataRequired(message=_l("Ghi câu trả lời.")),
                                                       Length(max=2000)])
 

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms.fields.choices import SelectChoice
 
 from ..context import require_year
 from ..exceptions import RuleError
@@ -153,11 +154,11 @@ def _render_sheet(year, key, result, today, *, typed=None, errors=None, conflict
     if adjustment_form is None and scorer and items and result["rows"]:
         adjustment_form = AdjustmentForm()
     if adjustment_form is not None:
-        adjustment_form.user_id.choices = [(r["user_id"], r["name"]) for r in sorted(result["rows"],
-                                                                                     key=lambda r: r["sort_key"])]
+        adjustment_form.user_id.choices = [SelectChoice(r["user_id"], r["name"])
+                                           for r in sorted(result["rows"], key=lambda r: r["sort_key"])]
         adjustment_form.criterion_id.choices = [
-            (c["id"], f"{'+' if c['source'] == 'bonus' else '−'} {c['label']} ({_('tối đa')} {format_points(c['max'])})")
-            for c in items]
+            SelectChoice(c["id"], f"{'+' if c['source'] == 'bonus' else '−'} {c['label']} "
+                                  f"({_('tối đa')} {format_points(c['max'])})") for c in items]
     contests = [c for c in services.contests_of(year) if c.evaluation.key == key
                 or (result["kind"] == "semester" and c.evaluation.key in result.get("months", []))]
     return render_template(
@@ -268,8 +269,8 @@ def add_adjustment(key: str):
         abort(403)
     result, today = _sheet_or_404(year, key)
     form = AdjustmentForm()
-    form.user_id.choices = [(r["user_id"], r["name"]) for r in result["rows"]]
-    form.criterion_id.choices = [(c["id"], c["label"]) for c in result.get("items", [])]
+    form.user_id.choices = [SelectChoice(r["user_id"], r["name"]) for r in result["rows"]]
+    form.criterion_id.choices = [SelectChoice(c["id"], c["label"]) for c in result.get("items", [])]
     if form.validate_on_submit():
         try:
             services.add_adjustment(year, key, form.user_id.data, form.criterion_id.data, form.points.data,
@@ -408,6 +409,11 @@ def _my_sheets(year, today):
     return out
 
 
+def _contest_choices(chosen) -> list[SelectChoice]:
+    return [SelectChoice(0, _("Tổng điểm / điểm cộng, trừ"))] + [
+        SelectChoice(c["id"], c["label"]) for c in chosen["result"].get("criteria", [])]
+
+
 @bp.get("/me")
 @login_required
 def mine():
@@ -419,8 +425,7 @@ def mine():
     form = None
     if chosen and chosen["contest_open"]:
         form = ContestForm()
-        form.criterion_id.choices = [(0, _("Tổng điểm / điểm cộng, trừ"))] + [
-            (c["id"], c["label"]) for c in chosen["result"].get("criteria", [])]
+        form.criterion_id.choices = _contest_choices(chosen)
     db.session.commit()
     return render_template("emulation/mine.html", year=year, sheets=sheets, chosen=chosen, form=form, today=today,
                            contests=services.contests_of(year, current_user), month_title=export.month_title,
@@ -437,7 +442,7 @@ def contest(key: str):
     if chosen is None:
         abort(404)
     form = ContestForm()
-    form.criterion_id.choices = [(0, "")] + [(c["id"], c["label"]) for c in chosen["result"].get("criteria", [])]
+    form.criterion_id.choices = _contest_choices(chosen)
     if form.validate_on_submit():
         try:
             services.file_contest(year, key, form.criterion_id.data or None, form.reason.data, by=current_user,
@@ -449,7 +454,6 @@ def contest(key: str):
         else:
             flash(_("Đã gửi khiếu nại tới BCH Công đoàn."), "success")
             return redirect(url_for("emulation.mine", key=key))
-    form.criterion_id.choices = [(0, _("Tổng điểm / điểm cộng, trừ"))] + form.criterion_id.choices[1:]
     return render_template("emulation/mine.html", year=year, sheets=list(sheets.values()), chosen=chosen, form=form,
                            today=today, contests=services.contests_of(year, current_user),
                            month_title=export.month_title, period_text=lambda r: export.period_text(r, year)), 400
