@@ -647,6 +647,6 @@ def test_emulation_scoring(seeded):
     assert contests and all(c.status.value != "open" for c in contests)
     may = results.month_sheet(previous, date(2026, 5, 1), TODAY)
     assert may["rows"] and may["evaluation"]["status"] == "draft"
-    for (year_id, key), e in stored.items():  # a month is scored only once its notes have fallen due
+    for (year_id, _key), e in stored.items():  # a month is scored only once its notes have fallen due
         if year_id == current.id and e.month is not None:
             assert e.month.replace(day=current.note_day) <= TODAY
