@@ -204,6 +204,7 @@ def test_semester_sheet_hand_computed(casework, db):
     assert {k: h["inputs"][k] for k in ("mentees", "retained", "plans_due", "plans_on_time")} == {
         "mentees": 1, "retained": 0, "plans_due": 1, "plans_on_time": 0}
     assert (h["total"], h["rank"], t["rank"]) == (45, 1, 2)  # no pledge, no plan, dropped out: 45 + 0
+    assert (h["department_rank"], t["department_rank"]) == (1, 1)  # each leads their own department
 
 
 def test_edited_rubric_bands_and_sum_method(casework, db, union_client):
@@ -434,7 +435,7 @@ def test_xlsx_read_back_and_audited(casework, db, union_client):
     assert book.sheetnames == ["Cá nhân", "Tập thể", "Đề nghị khen thưởng"]
     rows = [[c.value for c in r] for r in book["Cá nhân"].iter_rows()]
     teacher = next(r for r in rows if r[1] == w.teacher.full_name)
-    assert teacher[0] == 2 and "Chưa đạt" in teacher  # rank 2
+    assert teacher[0] == 2 and teacher[3] == 1 and "Chưa đạt" in teacher  # second in the school, first in Toán
     expected = _row(results.semester_sheet(w.year, 1, local_today()), w.teacher)  # the export is as of today
     assert format_points(expected["total"]) in teacher and "100" in teacher
     assert all(not (isinstance(c.value, str) and c.value.startswith("=")) for ws in book for r in ws.iter_rows()

@@ -69,21 +69,22 @@ def individual_table(result: dict) -> tuple[list[str], list[list]]:
     """(headers, rows) of the individual ranking of any sheet."""
     kind = result["kind"]
     if kind == "year":
-        headers = ["Hạng", "Họ và tên", "Tổ", "Học kỳ I", "Học kỳ II", "Cả năm", "Tối đa", "Tỉ lệ (%)", "Xếp loại"]
-        rows = [[r["rank"], r["name"], r["department"], _total(r.get("s1")), _total(r.get("s2")),
+        headers = ["Hạng", "Họ và tên", "Tổ", "Hạng trong tổ", "Học kỳ I", "Học kỳ II", "Cả năm", "Tối đa",
+                   "Tỉ lệ (%)", "Xếp loại"]
+        rows = [[r["rank"], r["name"], r["department"], r["department_rank"], _total(r.get("s1")), _total(r.get("s2")),
                  format_points(r["total"]), format_points(r["max"]), format_points(r["percent"]), r["band"] or ""]
                 for r in result["rows"]]
         return headers, rows
     criteria = result["criteria"]
     months = result.get("months", []) if kind == "semester" else []
-    headers = ["Hạng", "Họ và tên", "Tổ", *[month_title(k) for k in months]]
+    headers = ["Hạng", "Họ và tên", "Tổ", "Hạng trong tổ", *[month_title(k) for k in months]]
     if kind == "semester":
         headers.append("Điểm các tháng")
     headers += [f"{c['label']} ({format_points(c['max'])})" for c in criteria]
     headers += ["Cộng", "Trừ", "Tổng", "Tối đa", "Tỉ lệ (%)", "Xếp loại"]
     rows = []
     for r in result["rows"]:
-        line = [r["rank"], r["name"], r["department"]]
+        line = [r["rank"], r["name"], r["department"], r["department_rank"]]
         if kind == "semester":
             line += [format_points(r["months"].get(k)) if k in r["months"] else "" for k in months]
             line.append(format_points(r["month_part"]))
@@ -157,7 +158,7 @@ def build_xlsx(result: dict, school: School, year: SchoolYear, today: date) -> b
     book = xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
     signer = "HIỆU TRƯỞNG" if result["kind"] != "month" else "TM. BCH CÔNG ĐOÀN"
     headers, rows = individual_table(result)
-    _document_sheet(book, "Cá nhân", school, title(result, year), headers, rows, [6, 24, 14], today, signer)
+    _document_sheet(book, "Cá nhân", school, title(result, year), headers, rows, [6, 24, 14, 8], today, signer)
     _document_sheet(book, "Tập thể", school, "KẾT QUẢ CỦA CÁC TỔ (TẬP THỂ) — " + period_text(result, year).upper(),
                     DEPARTMENT_HEADERS, department_rows(result), [6, 24, 14, 14, 12], today, signer)
     if result["kind"] != "month":

@@ -270,6 +270,12 @@ def _finish(rows: list[dict], rubric: dict) -> list[dict]:
     ranks = scoring.competition_ranks([r["percent"] for r in rows])
     for row, rank in zip(rows, ranks, strict=True):
         row["rank"] = rank
+    by_department: dict[int | None, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_department[row["department_id"]].append(row)
+    for members in by_department.values():  # the ranking within each department
+        for row, rank in zip(members, scoring.competition_ranks([m["percent"] for m in members]), strict=True):
+            row["department_rank"] = rank
     rows.sort(key=lambda r: (r["rank"], r["sort_key"], r["user_id"]))
     return rows
 
