@@ -133,7 +133,6 @@ class PublishForm(BaseForm):
 
 
 class ScoresForm(BaseForm):
-    """The CSRF token of the score grid (the cells are read from the request)."""
-
-    version = HiddenField()
+    """The CSRF token of the score grid (the cells, each with the value it was opened with, are read
+    from the request: a cell changed by someone else meanwhile is a conflict)."""
 
