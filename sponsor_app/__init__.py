@@ -1,6 +1,7 @@
 """Application factory: a table of contents of the app."""
 
 import os
+from datetime import date
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request, session
@@ -104,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .dashboard.routes import bp as dashboard_bp
     from .departments.routes import bp as departments_bp
+    from .emulation.routes import bp as emulation_bp
     from .escalations.routes import bp as escalations_bp
     from .imports.routes import bp as imports_bp
     from .main.routes import bp as main_bp
@@ -125,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(departments_bp, url_prefix="/departments")
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(emulation_bp, url_prefix="/emulation")
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -132,12 +135,17 @@ def register_template_helpers(app: Flask) -> None:
 
     from . import permissions
     from .context import selected_year
+    from .emulation.export import evidence_text, sheet_label
     from .labels import TEMPLATE_LABELS
     from .timeutil import format_date, format_datetime
 
     app.jinja_env.filters["vndate"] = format_date
     app.jinja_env.filters["vndatetime"] = format_datetime
     app.jinja_env.filters["vnnumber"] = format_number
+    app.jinja_env.filters["points"] = format_points_ui
+    app.jinja_env.filters["isodate"] = lambda text: date.fromisoformat(text[:10]) if text else None
+    app.jinja_env.globals["sheet_label"] = sheet_label
+    app.jinja_env.globals["evidence_text"] = evidence_text
     app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES)
     app.jinja_env.globals.update(TEMPLATE_LABELS)
 
@@ -148,6 +156,16 @@ def register_template_helpers(app: Flask) -> None:
             ctx["selected_year"] = selected_year()
             ctx["school_years"] = g.get("school_years", [])
         return ctx
+
+
+def format_points_ui(value) -> str:
+    """Points as 7,5 (7.5 in the English UI), without trailing zeros."""
+    from flask_babel import get_locale
+
+    from .forms import format_points
+
+    text = format_points(value)
+    return text.replace(",", ".") if str(get_locale()) == "en" else text
 
 
 def format_number(value, decimals: int = 0) -> str:

@@ -23,6 +23,9 @@ from .models import (
     Enrollment,
     Escalation,
     EscalationStatus,
+    Evaluation,
+    EvaluationAdjustment,
+    EvaluationContest,
     MentorRole,
     MonthlyNote,
     Role,
@@ -510,6 +513,52 @@ def is_year_closed(year_id: int) -> bool:
 def get_year_or_404(year_id: int) -> SchoolYear:
     """A school year of the user's school (another school's is not found)."""
     return get_in_school_or_404(SchoolYear, year_id)
+# --- emulation scoring (thi đua) ------------------------------------------------------------
+# The union defines the rubric and scores the sheets with leadership; leadership approves and
+# locks results. Sheets carry scores and indicators only (no student's name or narrative).
+# Every staff member sees their own breakdown once a sheet is published, and may contest it.
+
+def can_view_emulation(user: User) -> bool:
+    """The evaluation sheets, rankings and commendation proposals: the union and leadership."""
+    return user.has_role(Role.UNION, Role.LEADER)
+
+
+def can_edit_rubric(user: User) -> bool:
+    return user.has_role(Role.UNION)
+
+
+def can_score_emulation(user: User) -> bool:
+    """Manual points, bonuses and penalties, publishing a sheet."""
+    return user.has_role(Role.UNION, Role.LEADER)
+
+
+def can_answer_contests(user: User) -> bool:
+    return user.has_role(Role.UNION)
+
+
+def can_lock_emulation(user: User) -> bool:
+    """Approving and locking (or unlocking) a semester or year result is leadership's."""
+    return user.has_role(Role.LEADER)
+
+
+def get_contest_or_404(contest_id: int):
+    contest = get_in_school_or_404(EvaluationContest, contest_id)
+    if not (can_view_emulation(current_user) or contest.user_id == current_user.id):
+        abort(403)
+    return contest
+
+
+def get_adjustment_or_404(adjustment_id: int):
+    """A bonus or penalty of the user's school (their evaluations belong to it), for scorers only."""
+    if not isinstance(adjustment_id, int) or not 0 < adjustment_id < 2**31:
+        abort(404)
+    adjustment = db.session.get(EvaluationAdjustment, adjustment_id)
+    evaluation = db.session.get(Evaluation, adjustment.evaluation_id) if adjustment else None
+    if evaluation is None or evaluation.school_id != current_user.school_id:
+        abort(404)
+    if not can_score_emulation(current_user):
+        abort(403)
+    return adjustment
 
 
 TEMPLATE_PREDICATES = {
@@ -548,4 +597,9 @@ TEMPLATE_PREDICATES = {
     "can_prepare_reports": can_prepare_reports,
     "can_view_report_figures": can_view_report_figures,
     "can_close_year": can_close_year,
+    "can_view_emulation": can_view_emulation,
+    "can_edit_rubric": can_edit_rubric,
+    "can_score_emulation": can_score_emulation,
+    "can_answer_contests": can_answer_contests,
+    "can_lock_emulation": can_lock_emulation,
 }

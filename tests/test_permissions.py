@@ -339,6 +339,40 @@ MATRIX += [
      expect(403, leader=404), BLANK_FORM),
 ]
 
+# emulation: the union and leadership see the sheets; the union edits the rubric and answers
+# contests; leadership locks; everyone sees their own score (the world has no note due yet)
+EMULATION = expect(403, leader=200, union=200)
+MATRIX += [
+    ("emulation.index", "GET", lambda w: "/emulation/", expect(302, leader=200, union=200), None),
+    ("emulation.rubric_page", "GET", lambda w: "/emulation/rubric", EMULATION, None),
+    ("emulation.rubric_page", "POST", lambda w: "/emulation/rubric", expect(403, union=400), BLANK_FORM),
+    ("emulation.sheet", "GET", lambda w: "/emulation/sheet/2026-11", EMULATION, None),
+    ("emulation.sheet", "GET", lambda w: "/emulation/sheet/s1", EMULATION, None),
+    ("emulation.sheet", "GET", lambda w: "/emulation/sheet/year", EMULATION, None),
+    ("emulation.sheet", "GET", lambda w: "/emulation/sheet/1999-01", expect(403, leader=404, union=404), None),
+    ("emulation.save_scores", "POST", lambda w: "/emulation/sheet/2026-11/scores",
+     expect(403, leader=302, union=302), BLANK_FORM),
+    ("emulation.publish", "POST", lambda w: "/emulation/sheet/2026-12/publish", expect(403, leader=302, union=302),
+     None),
+    ("emulation.add_adjustment", "POST", lambda w: "/emulation/sheet/2026-11/adjustments",
+     expect(403, leader=400, union=400), BLANK_FORM),
+    ("emulation.withdraw_adjustment", "POST", lambda w: f"/emulation/adjustments/{w.adjustment.id}/withdraw",
+     expect(403, leader=302, union=302), BLANK_FORM),
+    ("emulation.withdraw_adjustment", "POST",
+     lambda w: f"/emulation/adjustments/{w.other_school_adjustment.id}/withdraw", expect(404), BLANK_FORM),
+    ("emulation.lock", "POST", lambda w: "/emulation/sheet/s1/lock", expect(403, leader=400), BLANK_FORM),
+    ("emulation.unlock", "POST", lambda w: "/emulation/sheet/s1/unlock", expect(403, leader=400), BLANK_FORM),
+    ("emulation.sheet_xlsx", "GET", lambda w: "/emulation/sheet/s1.xlsx", EMULATION, None),
+    ("emulation.sheet_print", "GET", lambda w: "/emulation/sheet/2026-11/print", EMULATION, None),
+    ("emulation.mine", "GET", lambda w: "/emulation/me", EVERYONE, None),
+    ("emulation.contest", "POST", lambda w: "/emulation/sheet/2026-11/contest", expect(404), BLANK_FORM),
+    ("emulation.contests", "GET", lambda w: "/emulation/contests", EMULATION, None),
+    ("emulation.answer", "POST", lambda w: f"/emulation/contests/{w.contest.id}/answer", expect(403, union=400),
+     BLANK_FORM),
+    ("emulation.answer", "POST", lambda w: f"/emulation/contests/{w.other_school_contest.id}/answer",
+     expect(404), BLANK_FORM),
+]
+
 
 # Endpoints deliberately outside the matrix.
 EXEMPT = {"static"}

@@ -1,7 +1,7 @@
 """semester reports, year closures, rollover cases
 
 Revision ID: 86e6e513b917
-Revises: d4abbe9fae7c
+Revises: 780d21ff4351
 Create Date: 2026-12-01 23:20:38.640685
 
 """
@@ -13,7 +13,7 @@ import sponsor_app.models.types
 
 # revision identifiers, used by Alembic.
 revision = '86e6e513b917'
-down_revision = 'd4abbe9fae7c'
+down_revision = '780d21ff4351'
 branch_labels = None
 depends_on = None
 
