@@ -129,13 +129,11 @@ def rubric_page():
                 flash(_("Đã lưu bộ tiêu chí thi đua. Các kết quả chưa khóa được tính lại theo bộ tiêu chí mới."),
                       "success")
                 return redirect(url_for("emulation.rubric_page"))
-        status = 400
     else:
         db.session.commit()
-        status = 200
     criteria = {c.id: c for c in rubric.criteria_of(year, include_archived=True)}
     return render_template("emulation/rubric.html", year=year, form=form, editable=editable, criteria=criteria,
-                           metrics=list(Metric)), status
+                           metrics=list(Metric))
 
 
 # --- the sheets ----------------------------------------------------------------------------------
@@ -216,18 +214,18 @@ def save_scores(key: str):
     result, today = _sheet_or_404(year, key)
     form = ScoresForm()
     if not form.validate_on_submit():
-        return _render_sheet(year, key, result, today, typed=_typed_cells(result), status=400)
+        return _render_sheet(year, key, result, today, typed=_typed_cells(result), status=200)
     entries, errors = _grid(result)
     if errors:
         flash(_("Chưa lưu: có ô điểm không hợp lệ (đánh dấu đỏ bên dưới)."), "danger")
-        return _render_sheet(year, key, result, today, typed=_typed_cells(result), errors=errors, status=400)
+        return _render_sheet(year, key, result, today, typed=_typed_cells(result), errors=errors, status=200)
     try:
         saved, conflicts = services.save_scores(year, key, entries, by=current_user, today=today)
         db.session.commit()
     except RuleError as err:
         db.session.rollback()
         flash(str(err), "danger")
-        return _render_sheet(year, key, result, today, typed=_typed_cells(result), status=400)
+        return _render_sheet(year, key, result, today, typed=_typed_cells(result), status=200)
     if conflicts:
         result, today = _sheet_or_404(year, key)
         typed = {}
@@ -282,7 +280,7 @@ def add_adjustment(key: str):
         else:
             flash(_("Đã ghi khoản điểm."), "success")
             return redirect(url_for("emulation.sheet", key=key) + "#adjustments")
-    return _render_sheet(year, key, result, today, adjustment_form=form, status=400)
+    return _render_sheet(year, key, result, today, adjustment_form=form, status=200)
 
 
 @bp.post("/adjustments/<int:adjustment_id>/withdraw")
@@ -314,7 +312,7 @@ def lock(key: str):
     form = LockForm()
     result, today = _sheet_or_404(year, key)
     if not form.validate_on_submit():
-        return _render_sheet(year, key, result, today, lock_form=form, status=400)
+        return _render_sheet(year, key, result, today, lock_form=form, status=200)
     approved = set(request.form.getlist("approve"))
     try:
         services.lock(year, key, approved, by=current_user, today=today)
@@ -334,7 +332,7 @@ def unlock(key: str):
     form = UnlockForm()
     result, today = _sheet_or_404(year, key)
     if not form.validate_on_submit():
-        return _render_sheet(year, key, result, today, unlock_form=form, status=400)
+        return _render_sheet(year, key, result, today, unlock_form=form, status=200)
     try:
         services.unlock(year, key, form.reason.data, by=current_user)
         db.session.commit()
@@ -456,7 +454,7 @@ def contest(key: str):
             return redirect(url_for("emulation.mine", key=key))
     return render_template("emulation/mine.html", year=year, sheets=list(sheets.values()), chosen=chosen, form=form,
                            today=today, contests=services.contests_of(year, current_user),
-                           month_title=export.month_title, period_text=lambda r: export.period_text(r, year)), 400
+                           month_title=export.month_title, period_text=lambda r: export.period_text(r, year))
 
 
 # --- contests: the union answers ----------------------------------------------------------------------
@@ -490,4 +488,4 @@ def answer(contest_id: int):
             flash(_("Đã trả lời khiếu nại."), "success")
             return redirect(url_for("emulation.contests"))
     return render_template("emulation/contests.html", year=year, contests=services.contests_of(year), form=form,
-                           failed_id=contest_row.id, can_answer=True, month_title=export.month_title), 400
+                           failed_id=contest_row.id, can_answer=True, month_title=export.month_title)

@@ -6,7 +6,7 @@ joins the period's months to those mentorings and outer-joins the submitted note
 their own columns and grouping (one query whatever the number of mentors or months).
 """
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Date, and_, literal, or_, select, union_all
 
@@ -21,17 +21,20 @@ def months_table(months: list[date], note_day: int):
     return (union_all(*rows) if len(rows) > 1 else rows[0]).cte("period_months")
 
 
-def due_notes(school_id: int, year: SchoolYear, months: list[date]):
+def due_notes(school_id: int, year: SchoolYear, months: list[date], *, submitted_before: datetime | None = None):
     """(select, months table): the months × the main mentorings owing their note, with the submitted
-    note outer-joined (MonthlyNote.id is NULL when it was not sent). Add columns with add_columns."""
+    note outer-joined (MonthlyNote.id is NULL when it was not sent; with `submitted_before`, also when
+    it was sent later: the notes as they stood at that moment). Add columns with add_columns."""
     table = months_table(months, year.note_day)
+    sent = MonthlyNote.status == NoteStatus.SUBMITTED
+    if submitted_before is not None:
+        sent = and_(sent, MonthlyNote.submitted_at < submitted_before)
     stmt = (
         select().select_from(table)
         .join(Assignment, and_(Assignment.started_on <= table.c.due,
                                or_(Assignment.ended_on.is_(None), Assignment.ended_on > table.c.due)))
         .outerjoin(MonthlyNote, and_(MonthlyNote.student_id == Assignment.student_id,
-                                     MonthlyNote.month == table.c.month,
-                                     MonthlyNote.status == NoteStatus.SUBMITTED))
+                                     MonthlyNote.month == table.c.month, sent))
         .where(Assignment.school_id == school_id, Assignment.school_year_id == year.id,
                Assignment.role == MentorRole.MAIN)
     )

@@ -47,7 +47,6 @@ from sqlalchemy import and_, func, or_, select
 
 from .. import audit
 from ..assignments.official_list import _class_key, date_line, mentors_text, year_label
-from ..dashboard.services import _months_table
 from ..exceptions import RuleError
 from ..extensions import db
 from ..models import (
@@ -74,6 +73,7 @@ from ..models import (
     User,
 )
 from ..progress.calendar import campaign_months, note_due
+from ..progress.due import due_notes
 from ..screening.services import CATEGORIES, category_condition
 from ..timeutil import SCHOOL_TZ, local_today, utcnow
 
@@ -189,19 +189,11 @@ def figures(school_id: int, year: SchoolYear, as_of: date) -> dict[str, int | st
               if note_due(m, year.note_day) <= as_of]
     due = on_time = late = 0
     if months:
-        table = _months_table(months, year.note_day)
-        submitted = and_(MonthlyNote.status == NoteStatus.SUBMITTED, MonthlyNote.submitted_at < end)
-        due, on_time, late = db.session.execute(
-            select(func.count(), func.count(MonthlyNote.id).filter(MonthlyNote.submitted_on_time.is_(True)),
-                   func.count(MonthlyNote.id).filter(or_(MonthlyNote.submitted_on_time.is_(False),
-                                                         MonthlyNote.submitted_on_time.is_(None))))
-            .select_from(table)
-            .join(Assignment, and_(Assignment.started_on <= table.c.due,
-                                   or_(Assignment.ended_on.is_(None), Assignment.ended_on > table.c.due)))
-            .outerjoin(MonthlyNote, and_(MonthlyNote.student_id == Assignment.student_id,
-                                         MonthlyNote.month == table.c.month, submitted))
-            .where(Assignment.school_id == school_id, Assignment.school_year_id == year.id,
-                   Assignment.role == MentorRole.MAIN)).one()
+        stmt, _table = due_notes(school_id, year, months, submitted_before=end)
+        due, on_time, late = db.session.execute(stmt.add_columns(
+            func.count(), func.count(MonthlyNote.id).filter(MonthlyNote.submitted_on_time.is_(True)),
+            func.count(MonthlyNote.id).filter(or_(MonthlyNote.submitted_on_time.is_(False),
+                                                  MonthlyNote.submitted_on_time.is_(None))))).one()
     f["notes_due"], f["notes_on_time"], f["notes_late"] = due, on_time, late
     f["notes_missing"] = due - on_time - late
     f["notes_on_time_pct"] = pct(on_time, due)

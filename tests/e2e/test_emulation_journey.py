@@ -112,7 +112,5 @@ def test_union_scores_teacher_contests_union_answers_leader_locks(browser, live_
     expect(page.locator("#my-contests")).to_contain_text("Chấp nhận")
     expect(page.locator("#breakdown")).to_contain_text("9/10")
     expect(page.locator("#contest-form")).to_have_count(0)
-    # the refused grid answered 400 (the browser logs it); nothing else went wrong, no CSP violation
-    refused = [msg for msg in errors.messages if "status of 400" in msg and f"/emulation/sheet/{month}/scores" in msg]
-    assert len(refused) == 1 and [msg for msg in errors.messages if msg not in refused] == []
+    assert errors.messages == []  # no console error, no CSP violation
     context.close()
