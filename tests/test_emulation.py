@@ -507,3 +507,31 @@ def test_sheets_use_a_bounded_number_of_queries(casework, db, union_client):
         counts.append(per_page)
     assert counts[0] == counts[1], counts
     assert max(counts[1]) <= 30, counts
+
+
+def test_reports_and_the_year_review_list_the_emulation_commendations(casework, db, leader_client):
+    from sponsor_app.reports import export as report_export
+    from sponsor_app.reports import services as reports
+
+    w = casework
+    for b in rubric.bands_of(w.year):
+        if b.label == "Tốt":
+            b.min_percent = 30  # both mentors and both departments reach "Tốt" (biểu dương)
+    db.session.commit()
+    doc = reports.generate(w.school, w.year, 1, as_of=date(2026, 12, 28), today=date(2026, 12, 28))
+    part = doc["parts"]["commendations"]
+    assert part["status"] == "proposed" and "chưa duyệt" in part["basis"]
+    assert {r["who"] for r in part["rows"]} >= {w.teacher.full_name, w.homeroom.full_name, "Tổ Toán"}
+    services.publish(w.year, "s1", by=w.union, today=AFTER_S1)
+    services.lock(w.year, "s1", {f"u{w.homeroom.id}"}, by=w.leader, today=AFTER_S1)
+    db.session.commit()
+    doc = reports.generate(w.school, w.year, 1, as_of=date(2026, 12, 28), today=AFTER_S1)
+    part = doc["parts"]["commendations"]
+    assert part["status"] == "approved" and "duyệt ngày 20/01/2027" in part["basis"]
+    assert [(r["kind"], r["who"]) for r in part["rows"]] == [("Biểu dương", w.homeroom.full_name)]
+    assert "nhận xét đúng hạn 2/2" in part["rows"][0]["evidence"]
+    book = openpyxl.load_workbook(io.BytesIO(report_export.build_xlsx(doc)))
+    cells = [c.value for r in book["Khen thuong"].iter_rows() for c in r]
+    assert w.homeroom.full_name in cells and w.teacher.full_name not in cells
+    page = leader_client.get(f"/reports/{w.year.id}/review").get_data(as_text=True)
+    assert "Tập thể, cá nhân tiêu biểu" in page and "Kết quả thi đua năm học (chưa duyệt)" in page

@@ -510,3 +510,21 @@ def approved_commendations(year: SchoolYear, key: str) -> list[dict]:
     if evaluation is None or evaluation.status != EvaluationStatus.LOCKED or not evaluation.snapshot:
         return []
     return [c for c in evaluation.snapshot.get("commendations", []) if c.get("approved")]
+
+
+def is_locked(year: SchoolYear, key: str) -> bool:
+    evaluation = evaluations_of(year).get(key)
+    return evaluation is not None and evaluation.status == EvaluationStatus.LOCKED
+
+
+def report_commendations(year: SchoolYear, key: str, as_of: date) -> dict:
+    """The commendations a twice-yearly report or the year-end review lists, from the emulation result
+    `key` ("s1", "s2", "year"): those leadership approved when the result is locked, else the
+    proposals of the result computed as of `as_of` (marked as not approved yet)."""
+    stored = evaluations_of(year)
+    evaluation = stored.get(key)
+    if evaluation is not None and evaluation.status == EvaluationStatus.LOCKED and evaluation.snapshot:
+        items = [c for c in evaluation.snapshot.get("commendations", []) if c.get("approved")]
+        return {"key": key, "status": "approved", "locked_on": evaluation.snapshot.get("locked_on"), "items": items}
+    result = year_sheet(year, as_of, stored) if key == YEAR_KEY else semester_sheet(year, int(key[1]), as_of, stored)
+    return {"key": key, "status": "proposed", "locked_on": None, "items": result.get("commendations", [])}

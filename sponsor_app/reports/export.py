@@ -151,8 +151,32 @@ def _dmy(iso: str | None) -> str:
     return "" if not iso else f"{iso[8:10]}/{iso[5:7]}/{iso[0:4]}"
 
 
-# part name → sheet writer, in the workbook's order (the commendation list adds its writer here)
-SHEET_WRITERS = {"figures": write_report_sheet, "students": write_students_sheet, "changes": write_changes_sheet}
+def write_commendations_sheet(book, doc: dict) -> None:
+    """The commendation list from the emulation results (approved, or proposed when not locked yet)."""
+    part = doc["parts"]["commendations"]
+    headers = part["headers"]
+    sheet = OfficialSheet(book, "Khen thuong", title_size=13, extra_formats=EXTRA_FORMATS)
+    last = len(headers) - 1
+    row = _head(sheet, doc, last, 3)
+    sheet.merged(row, (0, last), "DANH SÁCH TẬP THỂ, CÁ NHÂN ĐỀ NGHỊ BIỂU DƯƠNG, KHEN THƯỞNG", "bold")
+    sheet.merged(row + 1, (0, last), part["basis"], "italic")
+    header_row = row + 2
+    sheet.headers(header_row, headers)
+    row = header_row
+    for item in part["rows"]:
+        row += 1
+        for col, key in enumerate(("tt", "kind", "who", "department", "band", "evidence")):
+            sheet.text(row, col, item.get(key), "cell_center" if col == 0 else "cell")
+    if not part["rows"]:
+        row += 1
+        sheet.merged(row, (0, last), "Chưa có tập thể, cá nhân đạt mức được đề nghị.", "italic")
+    _signature(sheet, doc, row + 2, (3, last))
+    sheet.finish((5, 13, 26, 16, 14, 60), header_row)
+
+
+# part name → sheet writer, in the workbook's order
+SHEET_WRITERS = {"figures": write_report_sheet, "students": write_students_sheet, "changes": write_changes_sheet,
+                 "commendations": write_commendations_sheet}
 
 
 def build_xlsx(doc: dict) -> bytes:

@@ -206,7 +206,12 @@ def review(year_id: int):
     audit.record("year_review_viewed", year, student_ids=[r.student_id for r in rows])
     db.session.commit()
     return render_template("reports/review.html", year=year, rows=rows, counts=rollover.review_counts(rows),
-                           closure=rollover.closure_of(year))
+                           closure=rollover.closure_of(year), commendations=_review_commendations(year))
+
+
+def _review_commendations(year):
+    """The year's outstanding collectives and individuals, from the emulation result of the year."""
+    return services.commendations_part(year, "year", min(local_today(), year.end_date))
 
 
 @bp.get("/<int:year_id>/review.xlsx")
@@ -220,7 +225,13 @@ def review_xlsx(year_id: int):
                   title_lines=[(school.name or "").upper(),
                                f"TỔNG KẾT CUỘC VẬN ĐỘNG NHẬN ĐỠ ĐẦU HỌC SINH NĂM HỌC {year.name}"],
                   footer_lines=["HIỆU TRƯỞNG"], widths=[5, 24, 8, 30, 10, 40, 40])
-    content = build_workbook([sheet])
+    commended = _review_commendations(year)
+    honours = Sheet("Khen thuong", commended["headers"],
+                    [[r["tt"], r["kind"], r["who"], r["department"], r["band"], r["evidence"]] for r in commended["rows"]],
+                    title_lines=[(school.name or "").upper(), "TẬP THỂ, CÁ NHÂN TIÊU BIỂU ĐỀ NGHỊ BIỂU DƯƠNG, KHEN THƯỞNG",
+                                 commended["basis"]],
+                    footer_lines=["HIỆU TRƯỞNG"], widths=[5, 13, 26, 16, 14, 60])
+    content = build_workbook([sheet, honours])
     from .. import audit
 
     audit.record("year_review_exported", year, student_ids=[r.student_id for r in rows])

@@ -42,11 +42,14 @@ Functions read, or add and flush; the caller commits.
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
 from .. import audit
 from ..assignments.official_list import _class_key, date_line, mentors_text, year_label
+from ..emulation import export as emulation_export
+from ..emulation import results as emulation_results
 from ..exceptions import RuleError
 from ..extensions import db
 from ..models import (
@@ -450,6 +453,35 @@ def changes_part(previous: SemesterReport | None, figures: dict, students: dict)
 
 # --- the whole report ---------------------------------------------------------------------
 
+COMMENDATION_HEADERS = ("TT", "Hình thức", "Tập thể / cá nhân", "Tổ", "Xếp loại thi đua", "Thành tích (số liệu)")
+
+
+def report_emulation_key(year: SchoolYear, term: int) -> str:
+    """Report 1 lists semester I's commendations; report 2 the year's once approved, else semester II's."""
+    if term == 2 and emulation_results.is_locked(year, emulation_results.YEAR_KEY):
+        return emulation_results.YEAR_KEY
+    return f"s{term}"
+
+
+def commendations_part(year: SchoolYear, key: str, as_of: date) -> dict:
+    """The commendation list from the emulation result `key` ("s1", "s2", "year"): the collectives
+    and individuals leadership approved when locking it, else those proposed by the result as of
+    `as_of` (marked as not approved). Staff names and indicators only."""
+    found = emulation_results.report_commendations(year, key, as_of)
+    with force_locale("vi"):
+        rows = [{"tt": n, "kind": emulation_export.KIND_TEXT.get(c["kind"], c["kind"]),
+                 "who": f"Tổ {c['name']}" if c["collective"] else c["name"],
+                 "department": "" if c["collective"] else c["department"], "band": c["band"] or "",
+                 "evidence": emulation_export.evidence_text(c)} for n, c in enumerate(found["items"], start=1)]
+    basis = "Kết quả thi đua " + {"s1": "học kỳ I", "s2": "học kỳ II", "year": "năm học"}[key]
+    if found["status"] == "approved":
+        day = found["locked_on"]
+        status = f"{basis}, Ban giám hiệu duyệt ngày {day[8:10]}/{day[5:7]}/{day[:4]}"
+    else:
+        status = f"{basis} (chưa duyệt): danh sách đề nghị theo số liệu đến ngày {as_of:%d/%m/%Y}"
+    return {"status": found["status"], "basis": status, "headers": list(COMMENDATION_HEADERS), "rows": rows}
+
+
 def generate(school: School, year: SchoolYear, term: int, report: SemesterReport | None = None, *,
              as_of: date | None = None, today: date | None = None) -> dict:
     """The report's parts generated from the data as of `as_of` (the report's, else the default)."""
@@ -464,6 +496,7 @@ def generate(school: School, year: SchoolYear, term: int, report: SemesterReport
         "narrative": narrative_part(report),
         "students": students,
         "changes": changes_part(previous_report(year, term), fig, students),
+        "commendations": commendations_part(year, report_emulation_key(year, term), as_of),
     }
     return {"format": FORMAT, "term": term, "year": year.name, "as_of": as_of.isoformat(),
             "generated_at": utcnow().isoformat(timespec="seconds"), "parts": parts}
