@@ -206,7 +206,7 @@ def test_both_reports_read_back_figure_by_figure(year_world, leader_client):
     w = year_world
     _prepare_and_submit(leader_client, w, 1, R1_ASOF)
     book = _workbook(leader_client, w, 1)
-    assert book.sheetnames == ["Bao cao", "Phu luc hoc sinh", "Thay doi"]
+    assert book.sheetnames == ["Bao cao", "Phu luc hoc sinh", "Thay doi", "Khen thuong"]
     assert _figures_of(book) == [R1[k] for k in KEYS]
     assert _table_of(book, 6) == R1_TABLE
     assert book["Phu luc hoc sinh"]["F10"].value == "GV nhận đỡ đầu"
@@ -407,7 +407,7 @@ def test_cli_writes_the_report(year_world, leader_client, runner, tmp_path, db):
 
 
 def test_export_has_one_writer_per_part():
-    assert list(export.SHEET_WRITERS) == ["figures", "students", "changes"]
+    assert list(export.SHEET_WRITERS) == ["figures", "students", "changes", "commendations"]
 
 
 @pytest.mark.parametrize("today", [date(2026, 11, 23), date(2027, 3, 15)])
