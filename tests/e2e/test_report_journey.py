@@ -57,7 +57,7 @@ def test_leader_prepares_edits_locks_and_downloads_report_1(browser, live_server
     download = info.value
     assert re.fullmatch(r"bao-cao-lan-1-\d{4}-\d{4}\.xlsx", download.suggested_filename)
     book = openpyxl.load_workbook(io.BytesIO(open(download.path(), "rb").read()))
-    assert book.sheetnames == ["Bao cao", "Phu luc hoc sinh", "Thay doi"]
+    assert book.sheetnames == ["Bao cao", "Phu luc hoc sinh", "Thay doi", "Khen thuong"]
     cells = [c for row in book["Bao cao"].iter_rows(values_only=True) for c in row if c]
     assert "Số: 19/BC-THPTHB" in cells
     assert "Ba em ở buôn xa, mùa mưa đường trơn khó đến trường." in cells
