@@ -2,6 +2,7 @@
 
 import logging
 import os
+from datetime import date
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request, session
@@ -116,10 +117,12 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .dashboard.routes import bp as dashboard_bp
     from .departments.routes import bp as departments_bp
+    from .emulation.routes import bp as emulation_bp
     from .escalations.routes import bp as escalations_bp
     from .imports.routes import bp as imports_bp
     from .main.routes import bp as main_bp
     from .progress.routes import bp as progress_bp
+    from .reports.routes import bp as reports_bp
     from .roster.routes import bp as roster_bp
     from .screening.routes import bp as screening_bp
 
@@ -135,6 +138,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(escalations_bp, url_prefix="/escalations")
     app.register_blueprint(departments_bp, url_prefix="/departments")
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(emulation_bp, url_prefix="/emulation")
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -142,12 +147,17 @@ def register_template_helpers(app: Flask) -> None:
 
     from . import permissions
     from .context import selected_year
+    from .emulation.export import evidence_text, sheet_label
     from .labels import TEMPLATE_LABELS
     from .timeutil import format_date, format_datetime
 
     app.jinja_env.filters["vndate"] = format_date
     app.jinja_env.filters["vndatetime"] = format_datetime
     app.jinja_env.filters["vnnumber"] = format_number
+    app.jinja_env.filters["points"] = format_points_ui
+    app.jinja_env.filters["isodate"] = lambda text: date.fromisoformat(text[:10]) if text else None
+    app.jinja_env.globals["sheet_label"] = sheet_label
+    app.jinja_env.globals["evidence_text"] = evidence_text
     app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES)
     app.jinja_env.globals.update(TEMPLATE_LABELS)
 
@@ -158,6 +168,16 @@ def register_template_helpers(app: Flask) -> None:
             ctx["selected_year"] = selected_year()
             ctx["school_years"] = g.get("school_years", [])
         return ctx
+
+
+def format_points_ui(value) -> str:
+    """Points as 7,5 (7.5 in the English UI), without trailing zeros."""
+    from flask_babel import get_locale
+
+    from .forms import format_points
+
+    text = format_points(value)
+    return text.replace(",", ".") if str(get_locale()) == "en" else text
 
 
 def format_number(value, decimals: int = 0) -> str:

@@ -17,8 +17,10 @@ def register(app) -> None:
     from .assignments import cli as _assignments_cli  # noqa: F401 — adds `flask report assignment-list`
     from .departments import cli as _departments_cli  # noqa: F401 — adds `flask report department-monthly`
     from .deploycheck import check_deploy_command
+    from .emulation import cli as _emulation_cli  # noqa: F401 — adds `flask report emulation`
     from .imports.cli import import_group
     from .progress.cli import send_reminders_command
+    from .reports import cli as _reports_cli  # noqa: F401 — adds `flask report semester`
     from .screening.cli import report_group
     from .seed import seed_demo_command
 

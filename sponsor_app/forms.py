@@ -163,3 +163,42 @@ class MoneyField(StringField):
         if not digits.isdigit() or len(digits) > 12:
             raise ValueError(_l("Số tiền không hợp lệ: chỉ ghi số, ví dụ 500.000."))
         self.data = int(digits)
+
+
+def parse_points(text: str | None) -> float | None:
+    """Points typed as 7, 7,5 or 7.5 (None when blank); ValueError when not a number."""
+    text = (text or "").strip().replace(",", ".")
+    if not text:
+        return None
+    if len(text) > 8 or not text.replace(".", "", 1).lstrip("-").isdigit():
+        raise ValueError(text)
+    return round(float(text), 2)
+
+
+class PointsField(StringField):
+    """Points with the Vietnamese decimal comma (7,5) or a point (7.5)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {}).setdefault("inputmode", "decimal")
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_points(self.data) if self.data is not None else ""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist:
+            return
+        try:
+            self.data = parse_points(valuelist[0])
+        except ValueError:
+            raise ValueError(_l("Điểm không hợp lệ: ghi một số, ví dụ 7 hoặc 7,5.")) from None
+
+
+def format_points(value: float | None) -> str:
+    """7.0 → "7", 7.5 → "7,5" (the Vietnamese decimal comma)."""
+    if value is None:
+        return ""
+    return f"{round(value, 2):g}".replace(".", ",")

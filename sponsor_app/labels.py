@@ -254,3 +254,45 @@ TEMPLATE_LABELS.update({
     "service_kind_labels": SERVICE_KIND_LABELS,
     "referral_status_labels": REFERRAL_STATUS_LABELS,
 })
+
+# --- emulation (keys are the enums' values) ---
+CRITERION_SOURCE_LABELS = {"auto": _l("Tự động (tính từ dữ liệu)"), "manual": _l("Chấm trên phiếu"),
+                           "bonus": _l("Điểm cộng"), "penalty": _l("Điểm trừ")}
+SHEET_SCOPE_LABELS = {"month": _l("Phiếu tháng"), "semester": _l("Phiếu học kỳ")}
+METRIC_LABELS = {
+    "notes_on_time": _l("Nhận xét tháng nộp đúng hạn"),
+    "signoffs": _l("Nhận xét được tổ trưởng xác nhận"),
+    "family_contact": _l("Có liên hệ với gia đình trong tháng"),
+    "rating_trend": _l("Đánh giá tháng của học sinh"),
+    "pledged": _l("Đã đăng ký nhận đỡ đầu"),
+    "plan_on_time": _l("Kế hoạch nộp đúng hạn và được duyệt"),
+    "retained": _l("Học sinh duy trì đi học"),
+}
+# How each automatic criterion is computed, as the staff member reads it on their breakdown.
+METRIC_FORMULAS = {
+    "notes_on_time": _l("điểm tối đa × số nhận xét nộp đúng hạn ÷ số nhận xét phải nộp trong tháng"),
+    "signoffs": _l("điểm tối đa × số nhận xét tổ trưởng đã xác nhận \"đã xem\" ÷ số nhận xét phải nộp"),
+    "family_contact": _l("điểm tối đa × số nhận xét có ghi liên hệ với gia đình ÷ số nhận xét phải nộp"),
+    "rating_trend": _l("điểm tối đa × (số học sinh tiến bộ + ½ × số giữ vững) ÷ số nhận xét phải nộp; sa sút "
+                       "hoặc thiếu nhận xét: 0"),
+    "pledged": _l("đủ điểm khi đã đăng ký nhận đỡ đầu trong năm học, nếu không: 0"),
+    "plan_on_time": _l("điểm tối đa × số kế hoạch nộp đúng hạn và đã được duyệt ÷ số kế hoạch đến hạn; chưa có "
+                       "kế hoạch đến hạn: đủ điểm"),
+    "retained": _l("điểm tối đa × số học sinh còn đi học ÷ số học sinh được đỡ đầu trong học kỳ (không tính học "
+                   "sinh chuyển trường); cuối học kỳ hoặc hôm nay nếu học kỳ chưa kết thúc"),
+}
+SEMESTER_METHOD_LABELS = {"mean": _l("Trung bình cộng các tháng"), "sum": _l("Cộng dồn các tháng")}
+COMMENDATION_LABELS = {"praise": _l("Biểu dương"), "reward": _l("Khen thưởng")}
+EVALUATION_STATUS_LABELS = {"draft": _l("Đang chấm"), "published": _l("Đã công bố"), "locked": _l("Đã duyệt, khóa")}
+CONTEST_STATUS_LABELS = {"open": _l("Chờ trả lời"), "upheld": _l("Chấp nhận"), "rejected": _l("Không chấp nhận")}
+
+TEMPLATE_LABELS.update({
+    "criterion_source_labels": CRITERION_SOURCE_LABELS,
+    "sheet_scope_labels": SHEET_SCOPE_LABELS,
+    "metric_labels": METRIC_LABELS,
+    "metric_formulas": METRIC_FORMULAS,
+    "semester_method_labels": SEMESTER_METHOD_LABELS,
+    "commendation_labels": COMMENDATION_LABELS,
+    "evaluation_status_labels": EVALUATION_STATUS_LABELS,
+    "contest_status_labels": CONTEST_STATUS_LABELS,
+})

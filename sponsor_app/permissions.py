@@ -23,6 +23,9 @@ from .models import (
     Enrollment,
     Escalation,
     EscalationStatus,
+    Evaluation,
+    EvaluationAdjustment,
+    EvaluationContest,
     MentorRole,
     MonthlyNote,
     Role,
@@ -242,8 +245,8 @@ def can_view_plan(user: User, plan: SupportPlan) -> bool:
 
 
 def can_edit_plan(user: User, plan: SupportPlan) -> bool:
-    """The student's current main mentor."""
-    if plan.school_id != user.school_id:
+    """The student's current main mentor (not in a closed year)."""
+    if plan.school_id != user.school_id or is_year_closed(plan.school_year_id):
         return False
     stmt = (select(Assignment.id).where(Assignment.student_id == plan.student_id,
                                         Assignment.school_year_id == plan.school_year_id,
@@ -294,13 +297,15 @@ def can_view_notes(user: User, student: Student, year: SchoolYear) -> bool:
 
 
 def can_write_note(user: User, student: Student, year: SchoolYear) -> bool:
-    """The student's current main mentor writes the monthly note."""
-    return student.school_id == user.school_id and is_active_mentor(user, student.id, year.id, MentorRole.MAIN)
+    """The student's current main mentor writes the monthly note (not in a closed year)."""
+    return (student.school_id == user.school_id and is_active_mentor(user, student.id, year.id, MentorRole.MAIN)
+            and not is_year_closed(year.id))
 
 
 def can_contribute_note(user: User, student: Student, year: SchoolYear) -> bool:
-    """Supporting mentors add their own contributions to a month."""
-    return student.school_id == user.school_id and is_active_mentor(user, student.id, year.id, MentorRole.SUPPORT)
+    """Supporting mentors add their own contributions to a month (not in a closed year)."""
+    return (student.school_id == user.school_id and is_active_mentor(user, student.id, year.id, MentorRole.SUPPORT)
+            and not is_year_closed(year.id))
 
 
 def can_review_note(user: User, note: MonthlyNote) -> bool:
@@ -479,6 +484,83 @@ def can_see_names_on_dashboard(user: User) -> bool:
     return user.has_role(Role.LEADER)
 
 
+# --- twice-yearly reports, year-end review, rollover ---------------------------------------
+# The reports name students and quote their circumstances: leadership prepares, reads, exports and
+# submits them. The union co-evaluates the campaign each semester: it sees a report's summary
+# figures (no narrative, no student table). Department heads see neither (they have their own
+# monthly report). The year-end review and the rollover of open cases are leadership's.
+
+def can_prepare_reports(user: User) -> bool:
+    return user.has_role(Role.LEADER)
+
+
+def can_view_report_figures(user: User) -> bool:
+    return user.has_role(Role.LEADER, Role.UNION)
+
+
+def can_close_year(user: User) -> bool:
+    return user.has_role(Role.LEADER)
+
+
+def is_year_closed(year_id: int) -> bool:
+    """A school year closed after its year-end review takes no more campaign writes."""
+    from .models import YearClosure
+
+    stmt = select(YearClosure.id).where(YearClosure.school_year_id == year_id).limit(1)
+    return db.session.execute(stmt).first() is not None
+
+
+def get_year_or_404(year_id: int) -> SchoolYear:
+    """A school year of the user's school (another school's is not found)."""
+    return get_in_school_or_404(SchoolYear, year_id)
+# --- emulation scoring (thi đua) ------------------------------------------------------------
+# The union defines the rubric and scores the sheets with leadership; leadership approves and
+# locks results. Sheets carry scores and indicators only (no student's name or narrative).
+# Every staff member sees their own breakdown once a sheet is published, and may contest it.
+
+def can_view_emulation(user: User) -> bool:
+    """The evaluation sheets, rankings and commendation proposals: the union and leadership."""
+    return user.has_role(Role.UNION, Role.LEADER)
+
+
+def can_edit_rubric(user: User) -> bool:
+    return user.has_role(Role.UNION)
+
+
+def can_score_emulation(user: User) -> bool:
+    """Manual points, bonuses and penalties, publishing a sheet."""
+    return user.has_role(Role.UNION, Role.LEADER)
+
+
+def can_answer_contests(user: User) -> bool:
+    return user.has_role(Role.UNION)
+
+
+def can_lock_emulation(user: User) -> bool:
+    """Approving and locking (or unlocking) a semester or year result is leadership's."""
+    return user.has_role(Role.LEADER)
+
+
+def get_contest_or_404(contest_id: int):
+    contest = get_in_school_or_404(EvaluationContest, contest_id)
+    if not (can_view_emulation(current_user) or contest.user_id == current_user.id):
+        abort(403)
+    return contest
+
+
+def get_adjustment_or_404(adjustment_id: int):
+    """A bonus or penalty of the user's school (their evaluations belong to it), for scorers only."""
+    if not isinstance(adjustment_id, int) or not 0 < adjustment_id < 2**31:
+        abort(404)
+    adjustment = db.session.get(EvaluationAdjustment, adjustment_id)
+    evaluation = db.session.get(Evaluation, adjustment.evaluation_id) if adjustment else None
+    if evaluation is None or evaluation.school_id != current_user.school_id:
+        abort(404)
+    if not can_score_emulation(current_user):
+        abort(403)
+    return adjustment
+
+
 TEMPLATE_PREDICATES = {
     "can_manage_roster": can_manage_roster,
     "can_view_roster": can_view_roster,
@@ -512,4 +594,12 @@ TEMPLATE_PREDICATES = {
     "can_monitor_departments": can_monitor_departments,
     "can_view_dashboard": can_view_dashboard,
     "can_see_names_on_dashboard": can_see_names_on_dashboard,
+    "can_prepare_reports": can_prepare_reports,
+    "can_view_report_figures": can_view_report_figures,
+    "can_close_year": can_close_year,
+    "can_view_emulation": can_view_emulation,
+    "can_edit_rubric": can_edit_rubric,
+    "can_score_emulation": can_score_emulation,
+    "can_answer_contests": can_answer_contests,
+    "can_lock_emulation": can_lock_emulation,
 }

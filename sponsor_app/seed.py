@@ -50,6 +50,7 @@ from werkzeug.security import generate_password_hash
 from .admin.services import default_calendar, save_year, suggest_username
 from .assignments import services as assignment_services
 from .audit import record as audit_record
+from .emulation.demo import add_emulation
 from .extensions import db
 from .labels import SUPPORT_KIND_LABELS
 from .models import (
@@ -110,6 +111,7 @@ from .progress.calendar import (
     month_start,
     note_due,
 )
+from .reports.demo import add_semester_reports
 from .screening import services as screening_services
 from .timeutil import SCHOOL_TZ, local_today, parse_date
 
@@ -220,6 +222,11 @@ class Demo:
     note_journey_student: int | None = None  # student id
     notes: dict[int, list[MonthlyNote]] = field(default_factory=dict)  # year id → the notes written
     escalations: list[Escalation] = field(default_factory=list)
+    # The emulation journey: the previous year's last month is a draft the union scores, and
+    # `emulation_mentor` (a username) is on it and may contest it once it is published.
+    emulation_year_id: int | None = None
+    emulation_month: str | None = None  # "YYYY-MM"
+    emulation_mentor: str | None = None
     _codes: dict[int, int] = field(default_factory=dict)
     _moet_ids: set[str] = field(default_factory=set)
 
@@ -1436,6 +1443,8 @@ STEPS: list[Step] = [
     add_plans,
     add_notes,
     add_escalations,
+    add_semester_reports,
+    add_emulation,
 ]
 
 

@@ -300,5 +300,39 @@ def mentoring(world):
     world.referral = Referral(escalation_id=world.escalation.id, service_id=world.service.id,
                               referred_on=world.year.assignment_deadline, referred_by_id=world.leader.id)
     _db.session.add(world.referral)
+    # emulation: the year's default rubric, a published November sheet with a bonus and a contest
+    from sponsor_app.emulation.rubric import criteria_of, ensure_rubric
+    from sponsor_app.models import (
+        CriterionSource,
+        Evaluation,
+        EvaluationAdjustment,
+        EvaluationContest,
+        EvaluationKind,
+        EvaluationStatus,
+    )
+
+    for year in (world.year, world.other_school_year):
+        ensure_rubric(year)
+    bonus = next(c for c in criteria_of(world.year) if c.source == CriterionSource.BONUS)
+    world.evaluation = Evaluation(school_id=world.school.id, school_year_id=world.year.id, key="2026-11",
+                                  kind=EvaluationKind.MONTH, month=date(2026, 11, 1),
+                                  status=EvaluationStatus.PUBLISHED, contest_until=date(2026, 12, 6))
+    world.other_school_evaluation = Evaluation(
+        school_id=world.other_school_year.school_id, school_year_id=world.other_school_year.id, key="2026-11",
+        kind=EvaluationKind.MONTH, month=date(2026, 11, 1), status=EvaluationStatus.PUBLISHED)
+    _db.session.add_all([world.evaluation, world.other_school_evaluation])
+    _db.session.flush()
+    world.adjustment = EvaluationAdjustment(evaluation_id=world.evaluation.id, user_id=world.teacher.id,
+                                            criterion_id=bonus.id, points=1, evidence="Biên bản trao xe đạp",
+                                            created_by_id=world.union.id)
+    world.other_school_adjustment = EvaluationAdjustment(
+        evaluation_id=world.other_school_evaluation.id, user_id=world.other_school_user.id, criterion_id=bonus.id,
+        points=1, evidence="Trường khác", created_by_id=world.other_school_user.id)
+    world.contest = EvaluationContest(school_id=world.school.id, evaluation_id=world.evaluation.id,
+                                      user_id=world.teacher.id, reason="Em đã gửi đúng hạn")
+    world.other_school_contest = EvaluationContest(
+        school_id=world.other_school_year.school_id, evaluation_id=world.other_school_evaluation.id,
+        user_id=world.other_school_user.id, reason="Trường khác")
+    _db.session.add_all([world.adjustment, world.other_school_adjustment, world.contest, world.other_school_contest])
     _db.session.commit()
     return world

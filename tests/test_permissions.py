@@ -310,6 +310,70 @@ MATRIX += [
 ]
 
 
+# twice-yearly reports: leadership; the union reads the figures only (no names); the year-end review and rollover
+REPORT_READERS = expect(403, leader=200, union=200)
+NOT_FOUND_FOR_READERS = expect(403, leader=404, union=404)
+MATRIX += [
+    ("reports.index", "GET", lambda w: "/reports/", REPORT_READERS, None),
+    ("reports.report", "GET", lambda w: f"/reports/{w.year.id}/1", REPORT_READERS, None),
+    ("reports.report", "GET", lambda w: f"/reports/{w.year.id}/2", REPORT_READERS, None),
+    ("reports.report", "GET", lambda w: f"/reports/{w.year.id}/3", NOT_FOUND_FOR_READERS, None),
+    ("reports.report", "GET", lambda w: f"/reports/{w.other_school_year.id}/1", NOT_FOUND_FOR_READERS, None),
+    ("reports.save", "POST", lambda w: f"/reports/{w.year.id}/1", LEADER_ONLY, BLANK_FORM),
+    ("reports.save", "POST", lambda w: f"/reports/{w.other_school_year.id}/1", expect(403, leader=404), BLANK_FORM),
+    ("reports.submit", "POST", lambda w: f"/reports/{w.year.id}/1/submit", expect(403, leader=302), BLANK_FORM),
+    ("reports.unlock", "POST", lambda w: f"/reports/{w.year.id}/1/unlock", expect(403, leader=404), BLANK_FORM),
+    ("reports.report_xlsx", "GET", lambda w: f"/reports/{w.year.id}/1/report.xlsx", LEADER_ONLY, None),
+    ("reports.report_xlsx", "GET", lambda w: f"/reports/{w.other_school_year.id}/2/report.xlsx",
+     expect(403, leader=404), None),
+    ("reports.report_print", "GET", lambda w: f"/reports/{w.year.id}/2/print", LEADER_ONLY, None),
+    ("reports.review", "GET", lambda w: f"/reports/{w.year.id}/review", LEADER_ONLY, None),
+    ("reports.review", "GET", lambda w: f"/reports/{w.other_school_year.id}/review", expect(403, leader=404), None),
+    ("reports.review_xlsx", "GET", lambda w: f"/reports/{w.year.id}/review.xlsx", LEADER_ONLY, None),
+    ("reports.rollover_page", "GET", lambda w: f"/reports/{w.year.id}/rollover", LEADER_ONLY, None),
+    ("reports.rollover_action", "POST", lambda w: f"/reports/{w.year.id}/rollover", expect(403, leader=302),
+     BLANK_FORM),
+    ("reports.decide", "POST", lambda w: f"/reports/{w.year.id}/rollover/{w.mentee.id}", expect(403, leader=302),
+     BLANK_FORM),
+    ("reports.decide", "POST", lambda w: f"/reports/{w.year.id}/rollover/{w.other_school_student.id}",
+     expect(403, leader=404), BLANK_FORM),
+]
+
+# emulation: the union and leadership see the sheets; the union edits the rubric and answers
+# contests; leadership locks; everyone sees their own score (the world has no note due yet)
+EMULATION = expect(403, leader=200, union=200)
+MATRIX += [
+    ("emulation.index", "GET", lambda w: "/emulation/", expect(302, leader=200, union=200), None),
+    ("emulation.rubric_page", "GET", lambda w: "/emulation/rubric", EMULATION, None),
+    ("emulation.rubric_page", "POST", lambda w: "/emulation/rubric", expect(403, union=200), BLANK_FORM),
+    ("emulation.sheet", "GET", lambda w: "/emulation/sheet/2026-11", EMULATION, None),
+    ("emulation.sheet", "GET", lambda w: "/emulation/sheet/s1", EMULATION, None),
+    ("emulation.sheet", "GET", lambda w: "/emulation/sheet/year", EMULATION, None),
+    ("emulation.sheet", "GET", lambda w: "/emulation/sheet/1999-01", expect(403, leader=404, union=404), None),
+    ("emulation.save_scores", "POST", lambda w: "/emulation/sheet/2026-11/scores",
+     expect(403, leader=302, union=302), BLANK_FORM),
+    ("emulation.publish", "POST", lambda w: "/emulation/sheet/2026-12/publish", expect(403, leader=302, union=302),
+     None),
+    ("emulation.add_adjustment", "POST", lambda w: "/emulation/sheet/2026-11/adjustments",
+     expect(403, leader=200, union=200), BLANK_FORM),
+    ("emulation.withdraw_adjustment", "POST", lambda w: f"/emulation/adjustments/{w.adjustment.id}/withdraw",
+     expect(403, leader=302, union=302), BLANK_FORM),
+    ("emulation.withdraw_adjustment", "POST",
+     lambda w: f"/emulation/adjustments/{w.other_school_adjustment.id}/withdraw", expect(404), BLANK_FORM),
+    ("emulation.lock", "POST", lambda w: "/emulation/sheet/s1/lock", expect(403, leader=200), BLANK_FORM),
+    ("emulation.unlock", "POST", lambda w: "/emulation/sheet/s1/unlock", expect(403, leader=200), BLANK_FORM),
+    ("emulation.sheet_xlsx", "GET", lambda w: "/emulation/sheet/s1.xlsx", EMULATION, None),
+    ("emulation.sheet_print", "GET", lambda w: "/emulation/sheet/2026-11/print", EMULATION, None),
+    ("emulation.mine", "GET", lambda w: "/emulation/me", EVERYONE, None),
+    ("emulation.contest", "POST", lambda w: "/emulation/sheet/2026-11/contest", expect(404), BLANK_FORM),
+    ("emulation.contests", "GET", lambda w: "/emulation/contests", EMULATION, None),
+    ("emulation.answer", "POST", lambda w: f"/emulation/contests/{w.contest.id}/answer", expect(403, union=200),
+     BLANK_FORM),
+    ("emulation.answer", "POST", lambda w: f"/emulation/contests/{w.other_school_contest.id}/answer",
+     expect(404), BLANK_FORM),
+]
+
+
 # Endpoints deliberately outside the matrix.
 EXEMPT = {"static"}
 

@@ -619,3 +619,34 @@ def test_a_mentor_of_the_depthead_department_has_a_note_to_write(db, today):
         Assignment.role == MentorRole.MAIN, Assignment.ended_on.is_(None)))
     assert pledge.willing and load <= pledge.capacity
     _db.session.rollback()
+
+
+def test_emulation_scoring(seeded):
+    """Evaluated months of both years, the previous year's semester I locked with its commendations,
+    semester II published with its last month left as a draft for the journey; nothing after today."""
+    from sponsor_app.emulation import results
+    from sponsor_app.models import Evaluation, EvaluationContest, EvaluationScore, EvaluationStatus
+    from sponsor_app.timeutil import SCHOOL_TZ
+
+    previous, current = _years()
+    stored = {(e.school_year_id, e.key): e for e in _db.session.scalars(select(Evaluation))}
+    assert stored[(previous.id, "s1")].status == EvaluationStatus.LOCKED
+    assert stored[(previous.id, "s2")].status == EvaluationStatus.PUBLISHED
+    assert (previous.id, "2026-05") not in stored or stored[(previous.id, "2026-05")].status == EvaluationStatus.DRAFT
+    assert stored[(previous.id, "2026-04")].status == EvaluationStatus.PUBLISHED
+    months = [k for (y, k), e in stored.items() if y == previous.id and len(k) == 7]
+    assert len(months) >= 5
+    for e in stored.values():
+        assert e.published_at is None or e.published_at.astimezone(SCHOOL_TZ).date() <= TODAY
+        assert e.locked_at is None or e.locked_at.astimezone(SCHOOL_TZ).date() <= TODAY
+    locked = stored[(previous.id, "s1")].snapshot
+    assert locked["rows"] and all(c["approved"] for c in locked["commendations"])
+    assert results.approved_commendations(previous, "s1") == locked["commendations"]
+    assert _db.session.scalar(select(func.count(EvaluationScore.id))) > 100
+    contests = _db.session.scalars(select(EvaluationContest)).all()
+    assert contests and all(c.status.value != "open" for c in contests)
+    may = results.month_sheet(previous, date(2026, 5, 1), TODAY)
+    assert may["rows"] and may["evaluation"]["status"] == "draft"
+    for (year_id, _key), e in stored.items():  # a month is scored only once its notes have fallen due
+        if year_id == current.id and e.month is not None:
+            assert e.month.replace(day=current.note_day) <= TODAY

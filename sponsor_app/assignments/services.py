@@ -252,6 +252,10 @@ def assign(student: Student, year: SchoolYear, mentor: User, role: MentorRole, *
     :raises RuleError: the student is not approved for sponsorship, already has a main mentor
         (use reassign), or the mentor already mentors this student.
     """
+    from ..permissions import is_year_closed
+
+    if is_year_closed(year.id):
+        raise RuleError(_("Năm học %(y)s đã kết thúc; không phân công thêm được.", y=year.name))
     if student.status != StudentStatus.ENROLLED:
         raise RuleError(_("Học sinh không còn đang học."))
     approved = db.session.scalar(select(Screening.id).where(

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, and_, func, literal, or_, select, union_all
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..escalations.services import clock, holidays_of
@@ -38,7 +38,6 @@ from ..models import (
     Department,
     Escalation,
     EscalationStatus,
-    MentorRole,
     MonthlyNote,
     NoteStatus,
     Rating,
@@ -49,7 +48,8 @@ from ..models import (
     User,
 )
 from ..periods import Period
-from ..progress.calendar import add_months, note_due
+from ..progress.calendar import add_months
+from ..progress.due import due_notes
 from ..screening.services import CATEGORIES
 from ..timeutil import format_datetime
 from ..xlsx import Sheet
@@ -75,35 +75,21 @@ class NoteCounts:
         return [self.on_time, self.late, self.missing, self.pending]
 
 
-def _months_table(months: list[date], note_day: int):
-    """The period's months with their due days, as a small literal table (a CTE)."""
-    rows = [select(literal(m, Date).label("month"), literal(note_due(m, note_day), Date).label("due"))
-            for m in months]
-    return (union_all(*rows) if len(rows) > 1 else rows[0]).cte("period_months")
-
-
 def _note_rows(school_id: int, year: SchoolYear, months: list[date], today: date, group_by):
     """(group key..., on_time, late, missing, pending) of the notes due in `months`, one query."""
-    table = _months_table(months, year.note_day)
+    stmt, table = due_notes(school_id, year, months)
     mentor = User.__table__.alias("mentor")
     submitted = MonthlyNote.id.is_not(None)
     stmt = (
-        select(*group_by(table, mentor),
-               func.count(MonthlyNote.id).filter(MonthlyNote.submitted_on_time.is_(True)),
-               func.count(MonthlyNote.id).filter(or_(MonthlyNote.submitted_on_time.is_(False),
-                                                     MonthlyNote.submitted_on_time.is_(None))),
-               func.count().filter(and_(~submitted, table.c.due <= today)),
-               func.count().filter(and_(~submitted, table.c.due > today)))
-        .select_from(table)
-        .join(Assignment, and_(Assignment.started_on <= table.c.due,
-                               or_(Assignment.ended_on.is_(None), Assignment.ended_on > table.c.due)))
+        stmt.add_columns(
+            *group_by(table, mentor),
+            func.count(MonthlyNote.id).filter(MonthlyNote.submitted_on_time.is_(True)),
+            func.count(MonthlyNote.id).filter(or_(MonthlyNote.submitted_on_time.is_(False),
+                                                  MonthlyNote.submitted_on_time.is_(None))),
+            func.count().filter(and_(~submitted, table.c.due <= today)),
+            func.count().filter(and_(~submitted, table.c.due > today)))
         .join(mentor, mentor.c.id == Assignment.mentor_id)
         .outerjoin(Department, Department.id == mentor.c.department_id)
-        .outerjoin(MonthlyNote, and_(MonthlyNote.student_id == Assignment.student_id,
-                                     MonthlyNote.month == table.c.month,
-                                     MonthlyNote.status == NoteStatus.SUBMITTED))
-        .where(Assignment.school_id == school_id, Assignment.school_year_id == year.id,
-               Assignment.role == MentorRole.MAIN)
         .group_by(*group_by(table, mentor))
     )
     return db.session.execute(stmt).all()

@@ -62,10 +62,15 @@ def home(role: str):
         ctx["due_soon"] = notes.due_soon(ctx["progress"])
         ctx["missing"] = notes.previous_missing(ctx["progress"])
         ctx["pledge"] = assignment_services.pledge_of(user, year)
+        from ..reports.rollover import handover_notes
+        ctx["handover_notes"] = handover_notes(user, year)  # mentees handed over at the last year's end
     if role in (Role.LEADER, Role.DEPT_HEAD, Role.UNION) and year is not None:
         ctx["coverage"] = assignment_services.coverage(user.school_id, year)
         ctx["capacity"] = screening_services.capacity(user.school_id, year, ctx["coverage"])
         ctx["screening_counts"] = screening_services.year_counts(user.school_id, year)
+    if role in (Role.LEADER, Role.UNION):  # the twice-yearly reports: deadlines and states
+        from ..reports.services import home_status
+        ctx["semester_reports"] = home_status(year, ctx["today"])
     if role in (Role.LEADER, Role.TEACHER):  # the banner of open escalations (leadership, the focal point)
         ctx["open_escalations"] = escalation_services.open_for(user, year)
     return render_template(f"main/home_{role.value}.html", **ctx)

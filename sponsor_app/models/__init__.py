@@ -2,6 +2,24 @@
 
 from .assignment import Assignment, ClassTeacher, MentorRole, Pledge
 from .audit import AuditLog
+from .emulation import (
+    Commendation,
+    ContestStatus,
+    CriterionSource,
+    EmulationBand,
+    EmulationCriterion,
+    EmulationSettings,
+    Evaluation,
+    EvaluationAdjustment,
+    EvaluationContest,
+    EvaluationKind,
+    EvaluationLock,
+    EvaluationScore,
+    EvaluationStatus,
+    Metric,
+    SemesterMethod,
+    SheetScope,
+)
 from .escalation import (
     ConcernKind,
     Escalation,
@@ -36,6 +54,7 @@ from .progress import (
     TargetProgress,
     Trend,
 )
+from .report import CaseDecision, CloseReason, ReportStatus, RolloverCase, SemesterReport, YearClosure
 from .school import ClassGroup, Department, School, SchoolYear
 from .screening import (
     CIRCUMSTANCE_FLAGS,
@@ -100,6 +119,22 @@ __all__ = [
     "ScreeningContact",
     "ScreeningStatus",
     "AuditLog",
+    "Commendation",
+    "ContestStatus",
+    "CriterionSource",
+    "EmulationBand",
+    "EmulationCriterion",
+    "EmulationSettings",
+    "Evaluation",
+    "EvaluationAdjustment",
+    "EvaluationContest",
+    "EvaluationKind",
+    "EvaluationLock",
+    "EvaluationScore",
+    "EvaluationStatus",
+    "Metric",
+    "SemesterMethod",
+    "SheetScope",
     "ClassGroup",
     "Department",
     "DepartmentReport",
@@ -111,4 +146,10 @@ __all__ = [
     "StudentStatus",
     "User",
     "UserRole",
+    "CaseDecision",
+    "CloseReason",
+    "ReportStatus",
+    "RolloverCase",
+    "SemesterReport",
+    "YearClosure",
 ]

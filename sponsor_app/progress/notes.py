@@ -98,7 +98,9 @@ def main_assignment(student: Student, year: SchoolYear) -> Assignment | None:
 def is_writable(main: Assignment | None, user: User, year: SchoolYear, month: date, today: date,
                 note: MonthlyNote | None) -> bool:
     """The main mentor writes a note of a month of the mentoring (an existing note stays editable)."""
-    if main is None or main.mentor_id != user.id:
+    from ..permissions import is_year_closed
+
+    if main is None or main.mentor_id != user.id or is_year_closed(year.id):
         return False
     return note is not None or month in mentee_months(year, main.started_on, today)
 

@@ -47,6 +47,9 @@ class LiveServer:
     note_mentor: str | None = None  # a main mentor of the depthead's department with this month's note to write
     note_student_id: int | None = None
     note_student_name: str | None = None
+    emulation_year_id: int | None = None  # the previous year: its last month is a draft sheet
+    emulation_month: str | None = None  # "YYYY-MM"
+    emulation_mentor: str | None = None  # a username on that month's sheet
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +67,8 @@ def live_server(tmp_path_factory):
         names = {username: user.full_name for username, user in demo.accounts.items()}
         note_student = db.session.get(Student, demo.note_journey_student) if demo.note_journey_student else None
         note_journey = (demo.note_journey_mentor, note_student.id if note_student else None,
-                        note_student.full_name if note_student else None)
+                        note_student.full_name if note_student else None,
+                        demo.emulation_year_id, demo.emulation_month, demo.emulation_mentor)
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

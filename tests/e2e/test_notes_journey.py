@@ -22,7 +22,9 @@ def _menu(page):
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
         toggler.click()
-        expect(page.locator("#mainnav")).to_be_visible()
+        # wait for the end of Bootstrap's collapse animation ("collapsing" → "collapse show"): a click
+        # during it can miss a button now lower in the longer menu
+        expect(page.locator("#mainnav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
 
 
 def _log_in(page, username):

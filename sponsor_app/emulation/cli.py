@@ -1,0 +1,42 @@
+"""`flask report emulation --year YYYY-YYYY [--term 1|2] --out FILE`: the emulation result for the
+emulation council (the locked snapshot when the result is locked, else as computed today)."""
+
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import School, SchoolYear
+from ..screening.cli import report_group
+from ..timeutil import local_today
+from . import export, results
+
+
+@report_group.command("emulation")
+@click.option("--year", "year_name", required=True, help="The school year, e.g. 2026-2027")
+@click.option("--term", type=click.Choice(["1", "2"]), default=None, help="A semester (default: the whole year)")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The .xlsx file to write")
+@click.option("--school", "school_id", type=int, default=None, help="The school's id (default: the only school)")
+def emulation_report(year_name: str, term: str | None, out: str, school_id: int | None):
+    """The emulation ranking, departments and commendations of a semester or a year, as xlsx (audited)."""
+    schools = list(db.session.scalars(select(School).order_by(School.id)))
+    school = next((s for s in schools if s.id == school_id), None) if school_id else (
+        schools[0] if len(schools) == 1 else None)
+    if school is None:
+        raise click.ClickException("Choose the school with --school: " +
+                                   (", ".join(f"{s.id}={s.name}" for s in schools) or "there is no school yet"))
+    year = db.session.scalar(select(SchoolYear).where(SchoolYear.school_id == school.id,
+                                                      SchoolYear.name == year_name.strip()))
+    if year is None:
+        known = db.session.scalars(select(SchoolYear.name).where(SchoolYear.school_id == school.id)
+                                   .order_by(SchoolYear.start_date)).all()
+        raise click.ClickException(f"No school year {year_name!r} in {school.name}. Known: " + (", ".join(known) or "none"))
+    today = local_today()
+    result = results.semester_sheet(year, int(term), today) if term else results.year_sheet(year, today)
+    Path(out).write_bytes(export.build_xlsx(result, school, year, today))
+    export.record_export(result, year, "xlsx", via="cli")
+    db.session.commit()
+    state = "locked" if result["evaluation"]["status"] == "locked" else "not locked, as of today"
+    click.echo(f"{len(result['rows'])} staff, {len(result['departments'])} departments, "
+               f"{len(result.get('commendations', []))} proposed commendations ({state}) written to {out}.")
