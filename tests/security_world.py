@@ -3,7 +3,7 @@
 - `plant_records(world)`: adds to the `mentoring` world one record of every kind that holds user
   text and that the fixture does not create (a submitted note with its contacts, targets, support,
   revision and review, a contribution, a screening contact, an escalation update, a department
-  report, a semester report, a score comment, a contest answer).
+  report, a semester report, a score comment, a contest answer, a pledge, a class's subject teacher).
 - `text_columns()`: every free-text column of the models (String/Text, not enums), found by walking
   the mapped classes, minus the machine-readable ones in NOT_FREE_TEXT; a model added later is
   covered without touching these tests.
@@ -91,6 +91,7 @@ def plant_records(world) -> None:
     """One record of every user-text kind the `mentoring` fixture lacks (see the module docstring)."""
     from sponsor_app.emulation.rubric import criteria_of
     from sponsor_app.models import (
+        ClassTeacher,
         ContactChannel,
         ContactMethod,
         ContactWith,
@@ -106,6 +107,7 @@ def plant_records(world) -> None:
         NoteStatus,
         NoteSupport,
         NoteTarget,
+        Pledge,
         Rating,
         ReviewStatus,
         ScreeningContact,
@@ -146,6 +148,11 @@ def plant_records(world) -> None:
         SemesterReport(school_id=world.school.id, school_year_id=world.year.id, term=1, number="x",
                        as_of=date(2026, 12, 20), report_date=date(2026, 12, 20), results="x", difficulties="x",
                        proposals="x"),
+    ])
+    db.session.add_all([
+        Pledge(school_id=world.school.id, school_year_id=world.year.id, user_id=world.teacher.id, capacity=1,
+               preferred_commune="x", help_subject="x", note="x", pledged_on=world.year.start_date),
+        ClassTeacher(class_group_id=world.other_class.id, user_id=world.teacher.id, subject="x"),
     ])
     manual = next((c for c in criteria_of(world.year) if c.source == CriterionSource.MANUAL), None)
     if manual is not None:
