@@ -11,7 +11,7 @@ repeated values (lists) and missing fields. For every submission:
 - a rejected form (the page rendered again, with errors) wrote nothing: the row count of every
   table is unchanged (the audit log aside: a re-rendered page may log that it was viewed);
 - the user's input is kept: each text input and textarea of the re-rendered page holds what was
-  typed (NFC-normalised and stripped, as the forms clean it).
+  typed (NFC-normalised and stripped, as the forms clean it; NUL bytes dropped).
 
 HOSTILE_EXAMPLES (default 5000) is the total budget, spread over the forms.
 """
@@ -167,8 +167,12 @@ def values_for(kind, options):
 
 def kept(typed: str, shown: list[str]) -> bool:
     """The typed value is in the page: as typed (textareas) or as the forms clean it (NFC, spaces)."""
+    def no_nul(text):  # NUL bytes are dropped from text (PostgreSQL cannot hold them); raw dates show them
+        return text.replace("\x00", "").replace("\ufffd", "")
+
+    typed = no_nul(typed)
     forms = {typed.replace("\r\n", "\n").strip(), nfc(typed)}
-    return any(v.replace("\r\n", "\n").strip() in forms or nfc(v) in forms for v in shown)
+    return any(no_nul(v).replace("\r\n", "\n").strip() in forms or nfc(no_nul(v)) in forms for v in shown)
 
 
 def test_hostile_form_input(mentoring, client_for):
