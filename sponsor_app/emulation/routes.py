@@ -148,7 +148,7 @@ def _render_sheet(year, key, result, today, *, typed=None, errors=None, conflict
     frozen = services.frozen_reason(year, key)
     scorer = can_score_emulation(current_user) and not frozen and result["kind"] != "year"
     manual = [c for c in result.get("criteria", []) if c["source"] == CriterionSource.MANUAL]
-    items = [c for c in result.get("items", [])]
+    items = result.get("items", [])
     if adjustment_form is None and scorer and items and result["rows"]:
         adjustment_form = AdjustmentForm()
     if adjustment_form is not None:
