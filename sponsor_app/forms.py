@@ -13,6 +13,11 @@ def _strip(value):
     return nfc(value) if isinstance(value, str) else value
 
 
+def _drop_nul(value):
+    """NUL bytes dropped: PostgreSQL text cannot hold them (a typed or pasted one was a server error)."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 # WTForms ships no Vietnamese catalog: its built-in messages (a number that is not a number, a
 # choice that is not offered, ...) in Vietnamese; the English UI shows the originals.
 WTFORMS_VI = {
@@ -63,7 +68,7 @@ WTFORMS_TRANSLATIONS = _WTFormsTranslations()
 
 class _Meta:
     """What every form and row shares: WTForms' messages in the UI language; text inputs
-    NFC-normalised and stripped."""
+    NFC-normalised and stripped; no NUL byte in any text."""
 
     def get_translations(self, form):
         return WTFORMS_TRANSLATIONS
@@ -71,7 +76,9 @@ class _Meta:
     def bind_field(self, form, unbound_field, options):
         filters = unbound_field.kwargs.get("filters", ())
         if unbound_field.field_class in (StringField, VNDateField):
-            unbound_field.kwargs["filters"] = (_strip, *filters)
+            unbound_field.kwargs["filters"] = (_drop_nul, _strip, *filters)
+        elif issubclass(unbound_field.field_class, StringField):  # text areas, e-mail, points, money
+            unbound_field.kwargs["filters"] = (_drop_nul, *filters)
         return unbound_field.bind(form=form, **options)
 
 

@@ -314,3 +314,11 @@ def test_home_pages_link_the_dashboard(app, school, client_for):
         body = client_for(role).get(home).get_data(as_text=True)
         assert body.count('href="/dashboard/"') == 2  # the nav item and the card
     assert 'href="/dashboard/"' not in client_for("teacher").get("/home/teacher").get_data(as_text=True)
+
+
+def test_the_report_deadlines_show_on_the_dashboard(world, leader_client, union_client):
+    for client in (leader_client, union_client):
+        page = client.get("/dashboard/").get_data(as_text=True)
+        assert 'id="semester-reports-card"' in page
+        assert "Báo cáo lần 1 (học kỳ I)" in page and "30/12/2026" in page and "25/05/2027" in page
+        assert "Chưa bắt đầu" in page

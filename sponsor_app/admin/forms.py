@@ -15,7 +15,6 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
-    Email,
     Length,
     NumberRange,
     Optional,
@@ -26,6 +25,10 @@ from wtforms.validators import (
 from ..forms import BaseForm, VNDateField, not_after
 from ..labels import ROLE_LABELS, STATUS_LABELS
 from ..models import Role, StudentStatus
+
+# WTForms' Email() needs the email_validator package, which is not installed: without it every
+# address typed was a server error. A plain shape check is enough for a contact address.
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 GENDERS = [SelectChoice("", "—"), SelectChoice("Nam", _l("Nam")), SelectChoice("Nữ", _l("Nữ"))]
 
@@ -52,7 +55,7 @@ class UserForm(BaseForm):
     gender = SelectField(_l("Giới tính"), choices=GENDERS, validators=[Optional()])
     date_of_birth = VNDateField(_l("Ngày sinh"), validators=[Optional()])
     phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=40)])
-    email = EmailField(_l("Email"), validators=[Optional(), Email(message=_l("Email không hợp lệ.")), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[Optional(), Regexp(EMAIL, message=_l("Email không hợp lệ.")), Length(max=120)])
     version = HiddenField()
 
     def validate_roles(self, field):
@@ -138,7 +141,7 @@ class SchoolForm(BaseForm):
     place_name = StringField(_l("Địa danh ghi trên văn bản"), validators=[Optional(), Length(max=100)])
     address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=300)])
     phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=40)])
-    email = EmailField(_l("Email"), validators=[Optional(), Email(message=_l("Email không hợp lệ.")), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[Optional(), Regexp(EMAIL, message=_l("Email không hợp lệ.")), Length(max=120)])
     principal_name = StringField(_l("Hiệu trưởng"), validators=[Optional(), Length(max=120)])
     social_work_focal_id = SelectField(_l("Đầu mối công tác xã hội"), coerce=_coerce_optional_int,
                                        validate_choice=False,

@@ -11,6 +11,7 @@ from ..context import require_year
 from ..extensions import db
 from ..periods import Period, parse_period, year_months
 from ..permissions import can_see_names_on_dashboard, can_view_dashboard
+from ..reports.services import home_status as report_deadlines
 from ..timeutil import local_today
 from ..xlsx import XLSX_MIMETYPE, build_workbook
 from . import services
@@ -40,9 +41,11 @@ def period_text(period: Period) -> str:
 @login_required
 def index():
     year, period, dash = _load()
+    today = local_today()
     return render_template("dashboard/index.html", year=year, period=period, dash=dash,
                            months=year_months(year), chart_data=services.charts(dash),
-                           period_text=period_text(period), today=local_today())
+                           period_text=period_text(period), today=today,
+                           semester_reports=report_deadlines(year, today))
 
 
 @bp.get("/export.xlsx")

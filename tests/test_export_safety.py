@@ -1,0 +1,131 @@
+"""Exports: every export route, fetched by every role the matrix allows, read back.
+
+The export routes are found in app.url_map (paths ending in .xlsx or /print, endpoints named
+*export*); each must have a permission-matrix row. Every free-text column of the world holds text
+that starts with "=", "+", "-", "@", a tab, or looks like a URL, each carrying a unique marker
+(tests/security_world.py). For each export and allowed role:
+
+- workbooks: 0 formula cells (data_type "f") and 0 hyperlinks, and the document properties hold
+  no marker (no user text);
+- only the fields the exporter may see: no student text at all in the union's exports, no
+  screening or concern narrative in a department head's (the field-filtering rules);
+- exactly one new audit row per request, whose action names an export or a print view.
+"""
+
+import io
+import re
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from sponsor_app.extensions import db
+from sponsor_app.models import AuditLog
+from tests.security_world import fill_text, plant_records, save_figure, text_columns
+from tests.test_field_filtering import MARKER, _forbidden
+from tests.test_permissions import MATRIX, ROLES
+
+PREFIXES = ["=1+1 ", "+1+1 ", "-1+1 ", "@SUM(A1) ", "\t=2*3 ", "http://evil.example/", "=HYPERLINK(\"http://x\")",
+            "mailto:a@evil.example?", "www.evil.example/", "ftp://evil.example/"]
+AUDIT_WORDS = re.compile(r"export|print")
+
+
+def is_export(rule) -> bool:
+    return rule.rule.endswith((".xlsx", "/print")) or "export" in rule.endpoint
+
+
+def export_rows(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if is_export(rule)}
+    rows = [row for row in MATRIX if row[0] in endpoints and row[1] == "GET"]
+    assert {row[0] for row in rows} == endpoints, f"export routes without a matrix row: {endpoints - {r[0] for r in rows}}"
+    return endpoints, rows
+
+
+@pytest.fixture
+def hostile_world(mentoring):
+    world = mentoring
+    plant_records(world)
+    columns = text_columns()
+    tables = sorted({m.__tablename__ for m, _c in columns})
+    index = {(m.__tablename__, c.name): i for i, (m, c) in enumerate(columns)}
+    markers = {}
+
+    def value_for(model, column, row):
+        t, c = tables.index(model.__tablename__), index[(model.__tablename__, column.name)]
+        markers[(t, c, row.id)] = (model.__tablename__, column.name, row)
+        return PREFIXES[(c + row.id) % len(PREFIXES)] + f"MK{t}c{c}r{row.id}MK"
+
+    world.fill = fill_text(value_for)
+    db.session.commit()
+    world.markers = markers
+    return world
+
+
+def _workbook_problems(data: bytes, markers) -> tuple[int, list[str], list[str]]:
+    book = openpyxl.load_workbook(io.BytesIO(data))  # not read-only: hyperlinks are only read in full mode
+    cells, problems, texts = 0, [], []
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is None:
+                    continue
+                cells += 1
+                if cell.data_type == "f":
+                    problems.append(f"{ws.title}!{cell.coordinate} is a formula: {cell.value!r}")
+                if cell.hyperlink is not None:
+                    problems.append(f"{ws.title}!{cell.coordinate} is a link: {cell.hyperlink.target}")
+                texts.append(str(cell.value))
+        if ws._hyperlinks:
+            problems.append(f"{ws.title} has {len(ws._hyperlinks)} hyperlinks")
+    props = book.properties
+    for name in ("title", "subject", "creator", "keywords", "description", "lastModifiedBy", "category"):
+        if MARKER.search(str(getattr(props, name) or "")):
+            problems.append(f"document property {name} holds user text")
+    return cells, problems, texts
+
+
+def test_every_export_is_formula_free_filtered_and_audited(app, hostile_world, client_for):
+    world = hostile_world
+    endpoints, rows = export_rows(app)
+    clients = {}
+    requests = workbooks = prints = cells = hostile_cells = 0
+    problems, leaks = [], []
+    for _endpoint, _method, url, expected, _data in rows:
+        for role in ROLES:
+            if role == "anon" or expected[role] != 200:
+                continue
+            client = clients.setdefault(role, client_for(role))
+            before = db.session.scalar(select(func.max(AuditLog.id))) or 0
+            target = url(world)
+            response = client.get(target)
+            requests += 1
+            assert response.status_code == 200, f"{role} {target}: {response.status_code}"
+            audits = db.session.scalars(select(AuditLog).where(AuditLog.id > before)).all()
+            actions = [a.action for a in audits]
+            if len(audits) != 1 or not AUDIT_WORDS.search(actions[0]):
+                problems.append(f"{role} {target}: audit rows {actions} (expected exactly one export/print row)")
+            if response.mimetype.endswith("spreadsheetml.sheet"):
+                workbooks += 1
+                n, found, texts = _workbook_problems(response.data, world.markers)
+                cells += n
+                problems.extend(f"{role} {target}: {p}" for p in found)
+            else:
+                prints += 1
+                texts = [response.get_data(as_text=True)]
+            for text in texts:
+                for match in MARKER.finditer(text):
+                    hostile_cells += 1
+                    table, column, row = world.markers[tuple(int(g) for g in match.groups())]
+                    if role in {"union", "depthead"} and _forbidden(role, world, table, column, row, False):
+                        leaks.append(f"{role} {target}: {table}.{column}")
+    figure = {"export_routes": len(endpoints), "requests": requests, "workbooks": workbooks, "print_views": prints,
+              "cells_read": cells, "user_text_values_seen": hostile_cells, "formula_cells": sum("is a formula" in p for p in problems),
+              "hyperlinks": sum("link" in p for p in problems),
+              "problems": len(problems), "field_leaks": len(leaks), "audit_rows_per_export": 1}
+    print(f"Exports: {len(endpoints)} export routes, {requests} requests over the roles allowed "
+          f"({workbooks} workbooks, {cells} cells read back, {prints} print views); {hostile_cells} user-text "
+          f"values (=,+,-,@,tab,URL) seen; {len(problems)} formula/link/audit problems; {len(leaks)} field leaks")
+    assert not problems, "\n".join(problems)
+    assert not leaks, "\n".join(sorted(set(leaks)))
+    assert hostile_cells > 0  # the exports really carried the hostile text
+    save_figure("exports", figure)
