@@ -336,3 +336,35 @@ def mentoring(world):
     _db.session.add_all([world.adjustment, world.other_school_adjustment, world.contest, world.other_school_contest])
     _db.session.commit()
     return world
+
+
+# --- the access-control figure: the permission matrix's rows, checks and mismatches --------------
+_MATRIX_RUN = {"rows": 0, "mismatched": 0}
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and "::test_permission_matrix[" in report.nodeid:
+        _MATRIX_RUN["rows"] += 1
+        _MATRIX_RUN["mismatched"] += int(report.failed)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the figure (and keep it in test-artifacts/security-figures.json for the README)."""
+    if not _MATRIX_RUN["rows"]:
+        return
+    import json
+    from pathlib import Path
+
+    from tests.test_permissions import MATRIX, ROLES
+
+    rows = _MATRIX_RUN["rows"]
+    endpoints = len({row[0] for row in MATRIX})
+    line = (f"Access control: {rows} permission-matrix rows ({endpoints} endpoints) × {len(ROLES)} roles = "
+            f"{rows * len(ROLES)} checks, {_MATRIX_RUN['mismatched']} rows with a mismatch")
+    terminalreporter.write_line(line)
+    path = Path(__file__).resolve().parents[1] / "test-artifacts" / "security-figures.json"
+    path.parent.mkdir(exist_ok=True)
+    figures = json.loads(path.read_text()) if path.exists() else {}
+    figures["access_control"] = {"rows": rows, "endpoints": endpoints, "roles": len(ROLES),
+                                 "checks": rows * len(ROLES), "mismatched_rows": _MATRIX_RUN["mismatched"]}
+    path.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
