@@ -349,22 +349,16 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Print the figure (and keep it in test-artifacts/security-figures.json for the README)."""
+    """Print the figure (kept in test-artifacts/security-figures.json for the README, see tests/figures.py)."""
     if not _MATRIX_RUN["rows"]:
         return
-    import json
-    from pathlib import Path
-
+    from tests.figures import record
     from tests.test_permissions import MATRIX, ROLES
 
     rows = _MATRIX_RUN["rows"]
     endpoints = len({row[0] for row in MATRIX})
     line = (f"Access control: {rows} permission-matrix rows ({endpoints} endpoints) × {len(ROLES)} roles = "
             f"{rows * len(ROLES)} checks, {_MATRIX_RUN['mismatched']} rows with a mismatch")
-    terminalreporter.write_line(line)
-    path = Path(__file__).resolve().parents[1] / "test-artifacts" / "security-figures.json"
-    path.parent.mkdir(exist_ok=True)
-    figures = json.loads(path.read_text()) if path.exists() else {}
-    figures["access_control"] = {"rows": rows, "endpoints": endpoints, "roles": len(ROLES),
-                                 "checks": rows * len(ROLES), "mismatched_rows": _MATRIX_RUN["mismatched"]}
-    path.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+    db_url = terminalreporter.config.getoption("--db-url") or "sqlite://"
+    record(db_url, "access_control", line, rows=rows, endpoints=endpoints, roles=len(ROLES),
+           checks=rows * len(ROLES), mismatched_rows=_MATRIX_RUN["mismatched"])
