@@ -25,6 +25,8 @@ from tests.security_world import fill_text, plant_records, save_figure, text_col
 from tests.test_field_filtering import MARKER, _forbidden
 from tests.test_permissions import MATRIX, ROLES
 
+pytestmark = pytest.mark.reliability
+
 PREFIXES = ["=1+1 ", "+1+1 ", "-1+1 ", "@SUM(A1) ", "\t=2*3 ", "http://evil.example/", "=HYPERLINK(\"http://x\")",
             "mailto:a@evil.example?", "www.evil.example/", "ftp://evil.example/"]
 AUDIT_WORDS = re.compile(r"export|print")

@@ -26,6 +26,8 @@ from sponsor_app.models import Assignment, Decision, MentorRole, MonthlyNote, No
 from tests.security_world import fill_text, plant_records, save_figure, text_columns
 from tests.test_permissions import MATRIX
 
+pytestmark = pytest.mark.reliability
+
 MARKER = re.compile(r"MK(\d+)c(\d+)r(\d+)MK")
 
 STUDENT_TABLES = {"students", "enrollments", "screenings", "screening_contacts", "monthly_notes", "note_contacts",

@@ -22,6 +22,7 @@ import os
 import unicodedata
 from html.parser import HTMLParser
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wtforms.fields.core import UnboundField
@@ -30,6 +31,8 @@ from sponsor_app.extensions import db
 from sponsor_app.text import nfc
 from tests.security_world import plant_records, save_figure, table_counts
 from tests.test_permissions import MATRIX
+
+pytestmark = pytest.mark.reliability
 
 TOTAL = int(os.environ.get("HOSTILE_EXAMPLES", "5000"))
 NO_FORM = {"auth.logout", "auth.login", "auth.set_language"}

@@ -21,7 +21,7 @@ from tests.e2e.conftest import CSP_LISTENER
 from tests.security_world import fill_text, plant_records, save_figure
 from tests.test_permissions import MATRIX
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.reliability]
 
 PAYLOADS = [
     "<script>xss(1)</script>", "<img src=x onerror=xss(2)>", '"><img src=x onerror=xss(3)>',
