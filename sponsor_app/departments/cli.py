@@ -7,9 +7,9 @@ import click
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Department, School
+from ..models import Department
 from ..progress.notes import parse_month, year_of_month
-from ..screening.cli import report_group
+from ..screening.cli import choose_school, report_group
 from ..timeutil import local_today
 from .report import build_report_xlsx, month_report, record_export, stored_report, summary_of
 
@@ -21,12 +21,7 @@ from .report import build_report_xlsx, month_report, record_export, stored_repor
 @click.option("--school", "school_id", type=int, default=None, help="The school's id (default: the only school)")
 def department_monthly(code: str, month_text: str, out: str, school_id: int | None):
     """The campaign section of a department's monthly report, as xlsx (audited)."""
-    schools = list(db.session.scalars(select(School).order_by(School.id)))
-    school = next((s for s in schools if s.id == school_id), None) if school_id else (
-        schools[0] if len(schools) == 1 else None)
-    if school is None:
-        raise click.ClickException("Choose the school with --school: " +
-                                   (", ".join(f"{s.id}={s.name}" for s in schools) or "there is no school yet"))
+    school = choose_school(school_id)
     month = parse_month(month_text.strip())
     if month is None:
         raise click.ClickException(f"Bad month {month_text!r}: write it as YYYY-MM, e.g. 2026-12.")

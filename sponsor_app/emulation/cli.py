@@ -4,11 +4,9 @@ emulation council (the locked snapshot when the result is locked, else as comput
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
 from ..extensions import db
-from ..models import School, SchoolYear
-from ..screening.cli import report_group
+from ..screening.cli import choose_school, report_group, school_year_named
 from ..timeutil import local_today
 from . import export, results
 
@@ -20,18 +18,8 @@ from . import export, results
 @click.option("--school", "school_id", type=int, default=None, help="The school's id (default: the only school)")
 def emulation_report(year_name: str, term: str | None, out: str, school_id: int | None):
     """The emulation ranking, departments and commendations of a semester or a year, as xlsx (audited)."""
-    schools = list(db.session.scalars(select(School).order_by(School.id)))
-    school = next((s for s in schools if s.id == school_id), None) if school_id else (
-        schools[0] if len(schools) == 1 else None)
-    if school is None:
-        raise click.ClickException("Choose the school with --school: " +
-                                   (", ".join(f"{s.id}={s.name}" for s in schools) or "there is no school yet"))
-    year = db.session.scalar(select(SchoolYear).where(SchoolYear.school_id == school.id,
-                                                      SchoolYear.name == year_name.strip()))
-    if year is None:
-        known = db.session.scalars(select(SchoolYear.name).where(SchoolYear.school_id == school.id)
-                                   .order_by(SchoolYear.start_date)).all()
-        raise click.ClickException(f"No school year {year_name!r} in {school.name}. Known: " + (", ".join(known) or "none"))
+    school = choose_school(school_id)
+    year = school_year_named(school, year_name)
     today = local_today()
     result = results.semester_sheet(year, int(term), today) if term else results.year_sheet(year, today)
     Path(out).write_bytes(export.build_xlsx(result, school, year, today))

@@ -47,6 +47,11 @@ VIEWERS = (Role.UNION, Role.LEADER)
 EXTRA_BAND_ROWS = 2
 
 
+def _refusal(err: Exception) -> str:
+    """The message of a refused change: the rule's own, or a concurrent change to the sheet."""
+    return str(err) if isinstance(err, RuleError) else _("Phiếu vừa được người khác thay đổi; hãy thử lại.")
+
+
 def _sheet_or_404(year, key):
     today = local_today()
     result = results.sheet(year, key, today)
@@ -214,18 +219,18 @@ def save_scores(key: str):
     result, today = _sheet_or_404(year, key)
     form = ScoresForm()
     if not form.validate_on_submit():
-        return _render_sheet(year, key, result, today, typed=_typed_cells(result), status=200)
+        return _render_sheet(year, key, result, today, typed=_typed_cells(result))
     entries, errors = _grid(result)
     if errors:
         flash(_("Chưa lưu: có ô điểm không hợp lệ (đánh dấu đỏ bên dưới)."), "danger")
-        return _render_sheet(year, key, result, today, typed=_typed_cells(result), errors=errors, status=200)
+        return _render_sheet(year, key, result, today, typed=_typed_cells(result), errors=errors)
     try:
         saved, conflicts = services.save_scores(year, key, entries, by=current_user, today=today)
         db.session.commit()
     except RuleError as err:
         db.session.rollback()
         flash(str(err), "danger")
-        return _render_sheet(year, key, result, today, typed=_typed_cells(result), status=200)
+        return _render_sheet(year, key, result, today, typed=_typed_cells(result))
     if conflicts:
         result, today = _sheet_or_404(year, key)
         typed = {}
@@ -251,8 +256,7 @@ def publish(key: str):
         db.session.commit()
     except (RuleError, StaleDataError) as err:
         db.session.rollback()
-        flash(str(err) if isinstance(err, RuleError) else _("Phiếu vừa được người khác thay đổi; hãy thử lại."),
-              "danger")
+        flash(_refusal(err), "danger")
     else:
         flash(_("Đã công bố. Cán bộ, giáo viên xem được điểm của mình và có thể khiếu nại đến hết ngày %(day)s.",
                 day=evaluation.contest_until.strftime("%d/%m/%Y")), "success")
@@ -280,7 +284,7 @@ def add_adjustment(key: str):
         else:
             flash(_("Đã ghi khoản điểm."), "success")
             return redirect(url_for("emulation.sheet", key=key) + "#adjustments")
-    return _render_sheet(year, key, result, today, adjustment_form=form, status=200)
+    return _render_sheet(year, key, result, today, adjustment_form=form)
 
 
 @bp.post("/adjustments/<int:adjustment_id>/withdraw")
@@ -312,14 +316,14 @@ def lock(key: str):
     form = LockForm()
     result, today = _sheet_or_404(year, key)
     if not form.validate_on_submit():
-        return _render_sheet(year, key, result, today, lock_form=form, status=200)
+        return _render_sheet(year, key, result, today, lock_form=form)
     approved = set(request.form.getlist("approve"))
     try:
         services.lock(year, key, approved, by=current_user, today=today)
         db.session.commit()
     except (RuleError, StaleDataError) as err:
         db.session.rollback()
-        form.form_errors.append(str(err) if isinstance(err, RuleError) else _("Phiếu vừa được người khác thay đổi; hãy thử lại."))
+        form.form_errors.append(_refusal(err))
         return _render_sheet(year, key, result, today, lock_form=form, status=409)
     flash(_("Đã duyệt và khóa kết quả. Dữ liệu thay đổi sau này không làm thay đổi kết quả đã khóa."), "success")
     return redirect(url_for("emulation.sheet", key=key))
@@ -332,13 +336,13 @@ def unlock(key: str):
     form = UnlockForm()
     result, today = _sheet_or_404(year, key)
     if not form.validate_on_submit():
-        return _render_sheet(year, key, result, today, unlock_form=form, status=200)
+        return _render_sheet(year, key, result, today, unlock_form=form)
     try:
         services.unlock(year, key, form.reason.data, by=current_user)
         db.session.commit()
     except (RuleError, StaleDataError) as err:
         db.session.rollback()
-        form.form_errors.append(str(err) if isinstance(err, RuleError) else _("Phiếu vừa được người khác thay đổi; hãy thử lại."))
+        form.form_errors.append(_refusal(err))
         return _render_sheet(year, key, result, today, unlock_form=form, status=409)
     flash(_("Đã mở khóa (ghi vào nhật ký). Kết quả được tính lại từ dữ liệu hiện tại."), "warning")
     return redirect(url_for("emulation.sheet", key=key))
@@ -407,6 +411,12 @@ def _my_sheets(year, today):
     return out
 
 
+def _mine_page(year, sheets, chosen, form, today):
+    return render_template("emulation/mine.html", year=year, sheets=sheets, chosen=chosen, form=form, today=today,
+                           contests=services.contests_of(year, current_user), month_title=export.month_title,
+                           period_text=lambda r: export.period_text(r, year))
+
+
 def _contest_choices(chosen) -> list[SelectChoice]:
     return [SelectChoice(0, _("Tổng điểm / điểm cộng, trừ"))] + [
         SelectChoice(c["id"], c["label"]) for c in chosen["result"].get("criteria", [])]
@@ -425,9 +435,7 @@ def mine():
         form = ContestForm()
         form.criterion_id.choices = _contest_choices(chosen)
     db.session.commit()
-    return render_template("emulation/mine.html", year=year, sheets=sheets, chosen=chosen, form=form, today=today,
-                           contests=services.contests_of(year, current_user), month_title=export.month_title,
-                           period_text=lambda r: export.period_text(r, year))
+    return _mine_page(year, sheets, chosen, form, today)
 
 
 @bp.post("/sheet/<key>/contest")
@@ -452,9 +460,7 @@ def contest(key: str):
         else:
             flash(_("Đã gửi khiếu nại tới BCH Công đoàn."), "success")
             return redirect(url_for("emulation.mine", key=key))
-    return render_template("emulation/mine.html", year=year, sheets=list(sheets.values()), chosen=chosen, form=form,
-                           today=today, contests=services.contests_of(year, current_user),
-                           month_title=export.month_title, period_text=lambda r: export.period_text(r, year))
+    return _mine_page(year, list(sheets.values()), chosen, form, today)
 
 
 # --- contests: the union answers ----------------------------------------------------------------------

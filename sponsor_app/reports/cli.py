@@ -4,11 +4,9 @@ xlsx (the submitted snapshot, else the draft generated now), audited with the st
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
 from ..extensions import db
-from ..models import School, SchoolYear
-from ..screening.cli import report_group
+from ..screening.cli import choose_school, report_group, school_year_named
 from . import export, services
 
 
@@ -20,19 +18,8 @@ from . import export, services
 @click.option("--school", "school_id", type=int, default=None, help="The school's id (default: the only school)")
 def semester(year_name: str, term: int, out: str, school_id: int | None):
     """The twice-yearly report to the Department of Education, as xlsx (audited)."""
-    schools = list(db.session.scalars(select(School).order_by(School.id)))
-    school = next((s for s in schools if s.id == school_id), None) if school_id else (
-        schools[0] if len(schools) == 1 else None)
-    if school is None:
-        raise click.ClickException("Choose the school with --school: " +
-                                   (", ".join(f"{s.id}={s.name}" for s in schools) or "there is no school yet"))
-    year = db.session.scalar(select(SchoolYear).where(SchoolYear.school_id == school.id,
-                                                      SchoolYear.name == year_name.strip()))
-    if year is None:
-        known = db.session.scalars(select(SchoolYear.name).where(SchoolYear.school_id == school.id)
-                                   .order_by(SchoolYear.start_date)).all()
-        raise click.ClickException(f"No school year {year_name!r} in {school.name}. Known: "
-                                   + (", ".join(known) or "none"))
+    school = choose_school(school_id)
+    year = school_year_named(school, year_name)
     report = services.report_of(year, term)
     doc = services.document(school, year, term, report)
     Path(out).write_bytes(export.build_xlsx(doc))

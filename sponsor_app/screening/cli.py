@@ -15,6 +15,29 @@ from . import services
 report_group = AppGroup("report", help="Write reports to files.")
 
 
+def choose_school(school_id: int | None) -> School:
+    """The school a `flask report` command writes for: the one given by --school, else the only one."""
+    schools = list(db.session.scalars(select(School).order_by(School.id)))
+    school = next((s for s in schools if s.id == school_id), None) if school_id else (
+        schools[0] if len(schools) == 1 else None)
+    if school is None:
+        raise click.ClickException("Choose the school with --school: " +
+                                   (", ".join(f"{s.id}={s.name}" for s in schools) or "there is no school yet"))
+    return school
+
+
+def school_year_named(school: School, year_name: str) -> SchoolYear:
+    """The school's year called `year_name` (e.g. 2026-2027); an unknown name lists the known ones."""
+    year = db.session.scalar(select(SchoolYear).where(SchoolYear.school_id == school.id,
+                                                      SchoolYear.name == year_name.strip()))
+    if year is None:
+        known = db.session.scalars(select(SchoolYear.name).where(SchoolYear.school_id == school.id)
+                                   .order_by(SchoolYear.start_date)).all()
+        raise click.ClickException(f"No school year {year_name!r} in {school.name}. Known: "
+                                   + (", ".join(known) or "none"))
+    return year
+
+
 @report_group.command("at-risk")
 @click.option("--year", "year_name", required=True, help="School year, e.g. 2026-2027")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The .xlsx file to write")
