@@ -98,7 +98,7 @@ def board():
                            suggestions=suggestions, assign_form=AssignForm(),
                            over=[lo for lo in loads if lo.over_capacity],
                            idle=[lo for lo in loads if lo.pledged_without_mentee],
-                           summary=services.coverage(current_user.school_id, year))
+                           summary=services.coverage(current_user.school_id, year, loads))
 
 
 def _staff_choices(loads) -> list[SelectChoice]:

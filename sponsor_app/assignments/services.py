@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from .. import audit
 from ..exceptions import RuleError
@@ -101,23 +101,26 @@ class StaffLoad:
         return max(0, self.capacity - self.load)
 
 
+def _active_count(year: SchoolYear, role: MentorRole):
+    """A correlated count of the user's active mentees of `role` in `year`."""
+    return (select(func.count(Assignment.id))
+            .where(Assignment.mentor_id == User.id, Assignment.school_year_id == year.id,
+                   Assignment.role == role, Assignment.ended_on.is_(None))
+            .correlate(User).scalar_subquery())
+
+
 def staff_loads(school_id: int, year: SchoolYear, department_ids: list[int] | None = None) -> list[StaffLoad]:
-    """Every active staff member with pledge, department and active mentee counts (3 queries)."""
-    stmt = staff_query(school_id).options(selectinload(User.department)).order_by(User.sort_key)
+    """Every active staff member with pledge, department and active mentee counts, in one statement
+    (whatever the number of staff: the assignment board and coverage run it on every view)."""
+    stmt = (staff_query(school_id)
+            .outerjoin(Pledge, and_(Pledge.user_id == User.id, Pledge.school_year_id == year.id))
+            .add_columns(Pledge, _active_count(year, MentorRole.MAIN), _active_count(year, MentorRole.SUPPORT))
+            .options(joinedload(User.department), lazyload(User.role_rows))
+            .order_by(User.sort_key, User.id))
     if department_ids is not None:
         stmt = stmt.where(User.department_id.in_(department_ids))
-    users = db.session.scalars(stmt).all()
-    pledges = {p.user_id: p for p in db.session.scalars(
-        select(Pledge).where(Pledge.school_year_id == year.id))}
-    counts = db.session.execute(
-        select(Assignment.mentor_id, Assignment.role, func.count())
-        .where(Assignment.school_year_id == year.id, Assignment.ended_on.is_(None))
-        .group_by(Assignment.mentor_id, Assignment.role)).all()
-    loads = {u.id: StaffLoad(u, u.department, pledges.get(u.id)) for u in users}
-    for mentor_id, role, n in counts:
-        if mentor_id in loads:
-            setattr(loads[mentor_id], role.value, n)
-    return list(loads.values())
+    return [StaffLoad(user, user.department, pledge, main, support)
+            for user, pledge, main, support in db.session.execute(stmt)]
 
 
 def pledges_by_department(loads: list[StaffLoad]) -> list[tuple[str, list[StaffLoad]]]:
@@ -362,16 +365,17 @@ class Coverage:
         return round(100 * part / whole, 1) if whole else 0.0
 
 
-def coverage(school_id: int, year: SchoolYear) -> Coverage:
-    """The pledge in figures: approved students with a main mentor, staff with a mentee."""
+def coverage(school_id: int, year: SchoolYear, loads: list[StaffLoad] | None = None) -> Coverage:
+    """The pledge in figures: approved students with a main mentor, staff with a mentee (two
+    statements; pass the `loads` a page already has to save one)."""
+    has_main = Student.id.in_(active_main_subquery(year))
     rows = db.session.execute(
-        approved_students(school_id, year).with_only_columns(ClassGroup.grade, Student.id)).all()
-    mains = set(db.session.scalars(active_main_subquery(year)))
+        approved_students(school_id, year).with_only_columns(ClassGroup.grade, has_main)).all()
     grades: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for grade, student_id in rows:
+    for grade, with_main in rows:
         grades[grade][0] += 1
-        grades[grade][1] += student_id in mains
-    loads = staff_loads(school_id, year)
+        grades[grade][1] += bool(with_main)
+    loads = staff_loads(school_id, year) if loads is None else loads
     departments: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for load in loads:
         key = load.department.name if load.department else "—"

@@ -1,6 +1,7 @@
 """Authentication: the session-token user loader, password checks and changes."""
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import User
@@ -19,7 +20,8 @@ def load_user(user_id: str) -> User | None:
     uid, _, token = user_id.partition(":")
     if not uid.isdigit() or not token:
         return None
-    user = db.session.get(User, int(uid))
+    # One statement per request for the user and their roles (not the relationship's own selectin).
+    user = db.session.get(User, int(uid), options=[joinedload(User.role_rows)])
     if user is None or not user.active or user.session_token != token:
         return None
     return user

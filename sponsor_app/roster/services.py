@@ -1,7 +1,7 @@
 """Roster reads: classes with counts, class lists in Vietnamese order, student search."""
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import ClassGroup, Enrollment, SchoolYear, Student, StudentStatus, User
@@ -12,12 +12,12 @@ from ..text import fold
 def classes_with_counts(user: User, year: SchoolYear) -> list[tuple[ClassGroup, int]]:
     """The classes of `year` the user may open, by grade and name, with student counts."""
     classes = visible_classes(user, year).subquery()
+    size = (select(func.count(Enrollment.id)).where(Enrollment.class_group_id == ClassGroup.id)
+            .correlate(ClassGroup).scalar_subquery())
     rows = db.session.execute(
-        select(ClassGroup, func.count(Enrollment.id))
+        select(ClassGroup, size)
         .join(classes, classes.c.id == ClassGroup.id)
-        .outerjoin(Enrollment, Enrollment.class_group_id == ClassGroup.id)
-        .options(selectinload(ClassGroup.homeroom_teacher))
-        .group_by(ClassGroup.id)
+        .options(joinedload(ClassGroup.homeroom_teacher).lazyload(User.role_rows))
         .order_by(ClassGroup.grade, ClassGroup.name)
     ).all()
     return [(c, n) for c, n in rows]

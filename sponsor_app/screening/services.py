@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
 from ..assignments import services as assignment_services
@@ -256,7 +256,7 @@ def filtered_list(base: Select, year: SchoolYear, filters: ListFilters) -> Selec
             .join(Student, Student.id == Screening.student_id)
             .join(Enrollment, and_(Enrollment.student_id == Student.id, Enrollment.school_year_id == year.id))
             .join(ClassGroup, ClassGroup.id == Enrollment.class_group_id)
-            .options(selectinload(Screening.proposed_by)))
+            .options(joinedload(Screening.proposed_by).lazyload(User.role_rows)))
     needle = fold(filters.q).strip()
     if needle:
         stmt = stmt.where(or_(Student.search_text.like(f"%{needle}%"), Student.code.like(f"%{filters.q.strip()}%")))
@@ -292,19 +292,23 @@ def year_counts(school_id: int, year: SchoolYear) -> Counts:
     """Totals of the year's screenings (what department heads and the union may see)."""
     base = (select(Screening.id).where(Screening.school_id == school_id, Screening.school_year_id == year.id))
     counts = Counts()
-    counts.by_level = dict(db.session.execute(
-        select(Screening.risk_level, func.count()).where(Screening.id.in_(base)).group_by(Screening.risk_level)).all())
+    # One row of filtered counts (levels, statuses, categories, late) instead of a query each.
+    level_case = [(level, func.count().filter(Screening.risk_level == level)) for level in RiskLevel]
     status_case = [(name, func.count().filter(cond)) for name, cond in
                    ((s, status_condition(s)) for s in ("proposed", "verified", "approved", "not_needed"))]
     category_case = [(c, func.count().filter(category_condition(c))) for c in CATEGORIES]
     row = db.session.execute(
-        select(func.count(), *[expr for _, expr in status_case], *[expr for _, expr in category_case],
+        select(func.count(), *[expr for _, expr in level_case], *[expr for _, expr in status_case],
+               *[expr for _, expr in category_case],
                func.count().filter(or_(Screening.proposed_on < year.screening_start,
                                        Screening.proposed_on > year.screening_end)))
         .where(Screening.id.in_(base))).one()
+    levels, statuses, categories = (row[1:1 + len(level_case)], row[1 + len(level_case):-1 - len(category_case)],
+                                    row[-1 - len(category_case):-1])
     counts.total = row[0]
-    counts.by_status = {name: row[1 + i] for i, (name, _) in enumerate(status_case)}
-    counts.by_category = {name: row[1 + len(status_case) + i] for i, (name, _) in enumerate(category_case)}
+    counts.by_level = {level: n for (level, _), n in zip(level_case, levels, strict=True) if n}
+    counts.by_status = {name: n for (name, _), n in zip(status_case, statuses, strict=True)}
+    counts.by_category = {name: n for (name, _), n in zip(category_case, categories, strict=True)}
     counts.late = row[-1]
     counts.by_grade = dict(db.session.execute(
         select(ClassGroup.grade, func.count())
