@@ -36,6 +36,12 @@ def selected_year() -> SchoolYear | None:
     return year
 
 
+def school_years_viewed() -> list[SchoolYear]:
+    """The user's school's years as this request loaded them with `selected_year`, newest first."""
+    selected_year()
+    return g.school_years
+
+
 class NoSchoolYear(Exception):
     """The school has no school year yet (handled app-wide: a message and the home page)."""
 

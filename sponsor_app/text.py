@@ -102,6 +102,8 @@ def join_name(family: str | None, middle: str | None, given: str | None) -> str:
 
 
 def grade_from_class_name(name: str) -> int | None:
-    """The grade is the leading number of a class name: 10A4 → 10, 6/1 → 6, 12.6 → 12."""
+    """The grade is the leading number of a class name: 10A4 → 10, 6/1 → 6, 12.6 → 12; grades are 1–12
+    (a name starting with 0 or 13 has none)."""
     match = re.match(r"\s*(\d{1,2})", name or "")
-    return int(match.group(1)) if match else None
+    grade = int(match.group(1)) if match else None
+    return grade if grade is not None and 1 <= grade <= 12 else None

@@ -121,7 +121,7 @@ def counts(c):
 
 def test_notes_by_month(app, school):
     months = Period(school.year).months(until=TODAY)
-    rows = services.notes_by_month(school.school.id, school.year, months, TODAY)
+    rows, _by_department = services.note_counts(school.school.id, school.year, months, TODAY)
     assert [m for m, _c in rows] == [date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1),
                                      JAN, FEB, MAR]
     by_month = {m: counts(c) for m, c in rows}
@@ -133,9 +133,9 @@ def test_notes_by_month(app, school):
 
 def test_notes_by_department(app, school):
     months = Period(school.year).months(until=TODAY)
-    rows = services.notes_by_department(school.school.id, school.year, months, TODAY)
+    _by_month, rows = services.note_counts(school.school.id, school.year, months, TODAY)
     assert [(name, counts(c)) for name, c in rows] == [("Ngữ văn", (1, 0, 1, 1)), ("Toán", (3, 2, 1, 1))]
-    feb = services.notes_by_department(school.school.id, school.year, [FEB], TODAY)
+    _by_month, feb = services.note_counts(school.school.id, school.year, [FEB], TODAY)
     assert [(name, counts(c)) for name, c in feb] == [("Ngữ văn", (1, 0, 0, 0)), ("Toán", (1, 0, 1, 0))]
 
 

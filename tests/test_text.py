@@ -56,7 +56,8 @@ def test_split_full_name(full, parts):
     assert split_full_name(full) == parts
 
 
-@pytest.mark.parametrize(("name", "grade"), [("10A4", 10), ("6/1", 6), ("12.6", 12), ("9C", 9), ("A1", None)])
+@pytest.mark.parametrize(("name", "grade"), [("10A4", 10), ("6/1", 6), ("12.6", 12), ("9C", 9), ("1A", 1), ("A1", None),
+                                            ("13A", None), ("0A1", None)])
 def test_grade_from_class_name(name, grade):
     assert grade_from_class_name(name) == grade
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import audit
-from ..context import require_year
+from ..context import require_year, school_years_viewed
 from ..extensions import db
 from ..periods import Period, parse_period, year_months
 from ..permissions import can_see_names_on_dashboard, can_view_dashboard
@@ -25,7 +25,7 @@ def _load() -> tuple:
     year = require_year()
     period = parse_period(request.args, year)
     dash = services.build(current_user.school_id, year, period, local_today(),
-                          with_names=can_see_names_on_dashboard(current_user))
+                          with_names=can_see_names_on_dashboard(current_user), years=school_years_viewed())
     return year, period, dash
 
 

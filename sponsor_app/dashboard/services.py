@@ -22,7 +22,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..escalations.services import clock, holidays_of
 from ..extensions import db
@@ -95,25 +95,29 @@ def _note_rows(school_id: int, year: SchoolYear, months: list[date], today: date
     return db.session.execute(stmt).all()
 
 
-def notes_by_month(school_id: int, year: SchoolYear, months: list[date], today: date) -> list[tuple[date, NoteCounts]]:
-    """Every month of `months` (begun by today) with its notes due: on time, late, missing, not yet due."""
+def note_counts(school_id: int, year: SchoolYear, months: list[date],
+                today: date) -> tuple[list[tuple[date, NoteCounts]], list[tuple[str, NoteCounts]]]:
+    """The notes due in `months` (begun by today) by month and by the mentor's department ("—" for
+    none, in name order): on time, late, missing, not yet due. One query grouped by both."""
     months = [m for m in months if m <= today]
-    found = {}
+    by_month: dict[date, NoteCounts] = defaultdict(NoteCounts)
+    by_department: dict[int | None, tuple[str, NoteCounts]] = {}
     if months:
-        for month, *counts in _note_rows(school_id, year, months, today, lambda t, _m: (t.c.month,)):
-            found[_as_date(month)] = NoteCounts(*counts)
-    return [(m, found.get(m, NoteCounts())) for m in months]
+        rows = _note_rows(school_id, year, months, today,
+                          lambda t, _m: (t.c.month, Department.id, Department.name))
+        for month, dept_id, name, *counts in rows:
+            _add(by_month[_as_date(month)], counts)
+            _add(by_department.setdefault(dept_id, (name or "—", NoteCounts()))[1], counts)
+    return ([(m, by_month.get(m, NoteCounts())) for m in months],
+            sorted(by_department.values(), key=lambda r: (r[0] == "—", r[0])))
 
 
-def notes_by_department(school_id: int, year: SchoolYear, months: list[date],
-                        today: date) -> list[tuple[str, NoteCounts]]:
-    """The notes due in the period by the mentor's department ("—" for none), in name order."""
-    months = [m for m in months if m <= today]
-    if not months:
-        return []
-    rows = _note_rows(school_id, year, months, today, lambda _t, _m: (Department.id, Department.name))
-    result = [(name or "—", NoteCounts(*counts)) for _id, name, *counts in rows]
-    return sorted(result, key=lambda r: (r[0] == "—", r[0]))
+def _add(total: NoteCounts, counts) -> None:
+    on_time, late, missing, pending = counts
+    total.on_time += on_time
+    total.late += late
+    total.missing += missing
+    total.pending += pending
 
 
 def _as_date(value) -> date:
@@ -151,7 +155,11 @@ class Dropouts:
     by_month: list[tuple[int, int, int]] = field(default_factory=list)
 
 
-def previous_year(year: SchoolYear) -> SchoolYear | None:
+def previous_year(year: SchoolYear, years: list[SchoolYear] | None = None) -> SchoolYear | None:
+    """The school year before `year`: from `years` (the school's, as the request has them) if given."""
+    if years is not None:
+        return max((y for y in years if y.school_id == year.school_id and y.start_date < year.start_date),
+                   key=lambda y: y.start_date, default=None)
     return db.session.scalar(select(SchoolYear).where(
         SchoolYear.school_id == year.school_id, SchoolYear.start_date < year.start_date)
         .order_by(SchoolYear.start_date.desc()).limit(1))
@@ -164,11 +172,11 @@ def _one_year_earlier(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def dropouts(school_id: int, year: SchoolYear, today: date) -> Dropouts:
+def dropouts(school_id: int, year: SchoolYear, today: date, years: list[SchoolYear] | None = None) -> Dropouts:
     """Dropouts from the year's start to today against the previous year at the same point (see
-    the module docstring), with the months since each start. Two queries (the previous year, the counts)."""
+    the module docstring), with the months since each start. Two queries (the previous year, unless `years` are given; the counts)."""
     this_end = max(min(today, year.end_date), year.start_date)
-    prev = previous_year(year)
+    prev = previous_year(year, years)
     last_start = prev.start_date if prev else _one_year_earlier(year.start_date)
     last_end = last_start + (this_end - year.start_date)
     if prev:
@@ -213,20 +221,17 @@ class EscalationSummary:
 
 def escalations(school_id: int, year: SchoolYear, *, with_names: bool, now=None) -> EscalationSummary:
     """The year's escalations not closed, with their clocks: counts by state for everyone, the
-    list (student names) only `with_names`. At most four queries (counts; the ones not closed,
-    with their students for leadership; holidays)."""
+    list (student names) only `with_names`. At most two queries (the year's escalations, with their
+    students for leadership; holidays when some are open)."""
 
-    counts = dict(db.session.execute(
-        select(Escalation.status, func.count())
-        .where(Escalation.school_id == school_id, Escalation.school_year_id == year.id)
-        .group_by(Escalation.status)).all())
-    by_status = {s: counts.get(s, 0) for s in EscalationStatus}
-    stmt = (select(Escalation).where(Escalation.school_id == school_id, Escalation.school_year_id == year.id,
-                                     Escalation.status != EscalationStatus.CLOSED)
-            .order_by(Escalation.respond_by))
+    # The year's escalations are few (tens): one query for all, counted here.
+    stmt = (select(Escalation).where(Escalation.school_id == school_id, Escalation.school_year_id == year.id)
+            .order_by(Escalation.respond_by, Escalation.id))
     if with_names:
-        stmt = stmt.options(selectinload(Escalation.student))
-    open_rows = list(db.session.scalars(stmt))
+        stmt = stmt.options(joinedload(Escalation.student))
+    every = list(db.session.scalars(stmt))
+    by_status = {s: sum(1 for e in every if e.status == s) for s in EscalationStatus}
+    open_rows = [e for e in every if e.status != EscalationStatus.CLOSED]
     holidays = holidays_of(school_id) if open_rows else set()
     clocked = [(e, clock(e, holidays, now)) for e in open_rows]
     overdue = sum(1 for _e, c in clocked if c.state == "overdue")
@@ -259,19 +264,20 @@ class Dashboard:
         return total
 
 
-def build(school_id: int, year: SchoolYear, period: Period, today: date, *, with_names: bool) -> Dashboard:
+def build(school_id: int, year: SchoolYear, period: Period, today: date, *, with_names: bool,
+          years: list[SchoolYear] | None = None) -> Dashboard:
     """Every figure of the dashboard for `period` (coverage, risk and escalations are as of today)."""
     from ..assignments.services import coverage
     from ..screening.services import year_counts
 
     months = period.months(until=today)
+    by_month, by_department = note_counts(school_id, year, months, today)
     return Dashboard(
         period=period, months=months, with_names=with_names,
         coverage=coverage(school_id, year), screening=year_counts(school_id, year),
-        notes_by_month=notes_by_month(school_id, year, months, today),
-        notes_by_department=notes_by_department(school_id, year, months, today),
+        notes_by_month=by_month, notes_by_department=by_department,
         ratings_by_month=ratings_by_month(school_id, year, months),
-        dropouts=dropouts(school_id, year, today),
+        dropouts=dropouts(school_id, year, today, years),
         escalations=escalations(school_id, year, with_names=with_names),
     )
 

@@ -52,7 +52,8 @@ def enrollment_in(student: Student, year: SchoolYear) -> Enrollment | None:
     return db.session.scalar(
         select(Enrollment)
         .where(Enrollment.student_id == student.id, Enrollment.school_year_id == year.id)
-        .options(selectinload(Enrollment.class_group).selectinload(ClassGroup.homeroom_teacher))
+        .options(joinedload(Enrollment.class_group).joinedload(ClassGroup.homeroom_teacher)
+                 .lazyload(User.role_rows))
     )
 
 
@@ -62,6 +63,6 @@ def student_history(student: Student) -> list[Enrollment]:
         select(Enrollment)
         .join(SchoolYear, SchoolYear.id == Enrollment.school_year_id)
         .where(Enrollment.student_id == student.id)
-        .options(selectinload(Enrollment.class_group), selectinload(Enrollment.school_year))
+        .options(joinedload(Enrollment.class_group), joinedload(Enrollment.school_year))
         .order_by(SchoolYear.start_date.desc())
     ))

@@ -1,10 +1,11 @@
 """Screening operations and queries. Functions add and flush; the request commits."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..assignments import services as assignment_services
@@ -278,6 +279,9 @@ def filtered_list(base: Select, year: SchoolYear, filters: ListFilters) -> Selec
     return stmt.order_by(ClassGroup.grade, ClassGroup.name, Student.sort_key)
 
 
+GRADES = range(1, 13)
+
+
 @dataclass
 class Counts:
     total: int = 0
@@ -292,32 +296,31 @@ def year_counts(school_id: int, year: SchoolYear) -> Counts:
     """Totals of the year's screenings (what department heads and the union may see)."""
     base = (select(Screening.id).where(Screening.school_id == school_id, Screening.school_year_id == year.id))
     counts = Counts()
-    # One row of filtered counts (levels, statuses, categories, late) instead of a query each.
-    level_case = [(level, func.count().filter(Screening.risk_level == level)) for level in RiskLevel]
-    status_case = [(name, func.count().filter(cond)) for name, cond in
-                   ((s, status_condition(s)) for s in ("proposed", "verified", "approved", "not_needed"))]
-    category_case = [(c, func.count().filter(category_condition(c))) for c in CATEGORIES]
+    # One row of filtered counts (levels, statuses, categories, late, approved by grade) instead of a
+    # query each. Grades are 1–12 in Vietnamese schools (the class form allows no other).
+    approved = Screening.decision == Decision.APPROVED
+    cases = ([("level", level, Screening.risk_level == level) for level in RiskLevel]
+             + [("status", name, status_condition(name)) for name in ("proposed", "verified", "approved", "not_needed")]
+             + [("category", c, category_condition(c)) for c in CATEGORIES]
+             + [("grade", g, and_(approved, ClassGroup.grade == g)) for g in GRADES]
+             + [("late", "late", or_(Screening.proposed_on < year.screening_start,
+                                      Screening.proposed_on > year.screening_end))])
     row = db.session.execute(
-        select(func.count(), *[expr for _, expr in level_case], *[expr for _, expr in status_case],
-               *[expr for _, expr in category_case],
-               func.count().filter(or_(Screening.proposed_on < year.screening_start,
-                                       Screening.proposed_on > year.screening_end)))
-        .where(Screening.id.in_(base))).one()
-    levels, statuses, categories = (row[1:1 + len(level_case)], row[1 + len(level_case):-1 - len(category_case)],
-                                    row[-1 - len(category_case):-1])
-    counts.total = row[0]
-    counts.by_level = {level: n for (level, _), n in zip(level_case, levels, strict=True) if n}
-    counts.by_status = {name: n for (name, _), n in zip(status_case, statuses, strict=True)}
-    counts.by_category = {name: n for (name, _), n in zip(category_case, categories, strict=True)}
-    counts.late = row[-1]
-    counts.by_grade = dict(db.session.execute(
-        select(ClassGroup.grade, func.count())
+        select(func.count(), *[func.count().filter(cond) for _, _, cond in cases])
         .select_from(Screening)
-        .join(Enrollment, and_(Enrollment.student_id == Screening.student_id,
-                               Enrollment.school_year_id == Screening.school_year_id))
-        .join(ClassGroup, ClassGroup.id == Enrollment.class_group_id)
-        .where(Screening.id.in_(base), Screening.decision == Decision.APPROVED)
-        .group_by(ClassGroup.grade).order_by(ClassGroup.grade)).all())
+        .outerjoin(Enrollment, and_(Enrollment.student_id == Screening.student_id,
+                                    Enrollment.school_year_id == Screening.school_year_id))
+        .outerjoin(ClassGroup, ClassGroup.id == Enrollment.class_group_id)
+        .where(Screening.id.in_(base))).one()
+    found: dict[str, dict] = defaultdict(dict)
+    for (group, key, _cond), n in zip(cases, row[1:], strict=True):
+        found[group][key] = n
+    counts.total = row[0]
+    counts.by_level = {level: n for level, n in found["level"].items() if n}
+    counts.by_status = found["status"]
+    counts.by_category = found["category"]
+    counts.by_grade = {g: n for g, n in found["grade"].items() if n}
+    counts.late = found["late"]["late"]
     return counts
 
 
@@ -357,7 +360,7 @@ def student_history(student: Student) -> list[Screening]:
     return list(db.session.scalars(
         select(Screening).join(SchoolYear, SchoolYear.id == Screening.school_year_id)
         .where(Screening.student_id == student.id)
-        .options(selectinload(Screening.school_year), selectinload(Screening.decided_by))
+        .options(joinedload(Screening.school_year), joinedload(Screening.decided_by).lazyload(User.role_rows))
         .order_by(SchoolYear.start_date.desc())))
 
 
