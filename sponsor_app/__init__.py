@@ -208,7 +208,7 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if current_user and current_user.is_authenticated:
+        if session.get("_user_id"):  # a login (read from the cookie: no query after the request's commit)
             # Pages show data about minors: never keep them in shared caches or the back cache.
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -335,7 +335,7 @@ def mentor_home(user: User, year: SchoolYear) -> list[tuple[Assignment, ClassGro
         .join(ClassGroup, ClassGroup.id == Enrollment.class_group_id, isouter=True)
         .where(Assignment.mentor_id == user.id, Assignment.school_year_id == year.id,
                Assignment.ended_on.is_(None))
-        .options(selectinload(Assignment.student))
+        .options(joinedload(Assignment.student))
         .order_by(Assignment.seen_by_mentor_at.is_not(None), Assignment.role, Assignment.started_on)).all()
     return [(a, c) for a, c in rows]
 

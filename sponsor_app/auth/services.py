@@ -20,8 +20,9 @@ def load_user(user_id: str) -> User | None:
     uid, _, token = user_id.partition(":")
     if not uid.isdigit() or not token:
         return None
-    # One statement per request for the user and their roles (not the relationship's own selectin).
-    user = db.session.get(User, int(uid), options=[joinedload(User.role_rows)])
+    # One statement per request for the user, their roles and school (the school's focal point and
+    # name are read on most pages), not a query each.
+    user = db.session.get(User, int(uid), options=[joinedload(User.role_rows), joinedload(User.school)])
     if user is None or not user.active or user.session_token != token:
         return None
     return user

@@ -178,8 +178,9 @@ def _render_sheet(year, key, result, today, *, typed=None, errors=None, conflict
 def sheet(key: str):
     year = require_year()
     result, today = _sheet_or_404(year, key)
-    db.session.commit()
-    return _render_sheet(year, key, result, today)
+    page = _render_sheet(year, key, result, today)
+    db.session.commit()  # a new year's default rubric is kept (committed last: nothing loaded expires)
+    return page
 
 
 def _grid(result):

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
 from ..exceptions import RuleError
@@ -292,8 +292,9 @@ def contests_of(year: SchoolYear, user: User | None = None) -> list[EvaluationCo
             .where(Evaluation.school_year_id == year.id))
     if user is not None:
         stmt = stmt.where(EvaluationContest.user_id == user.id)
-    stmt = stmt.options(selectinload(EvaluationContest.evaluation), selectinload(EvaluationContest.user),
-                        selectinload(EvaluationContest.criterion), selectinload(EvaluationContest.answered_by))
+    stmt = stmt.options(joinedload(EvaluationContest.evaluation), joinedload(EvaluationContest.user).lazyload(User.role_rows),
+                        joinedload(EvaluationContest.criterion),
+                        joinedload(EvaluationContest.answered_by).lazyload(User.role_rows))
     return list(db.session.scalars(stmt.order_by(EvaluationContest.created_at.desc(), EvaluationContest.id.desc())))
 
 

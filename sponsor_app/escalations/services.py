@@ -15,7 +15,7 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import case, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
 from ..exceptions import RuleError
@@ -261,7 +261,7 @@ def open_for(user: User, year: SchoolYear | None, now: datetime | None = None) -
         return []
     rows = list(db.session.scalars(
         visible_escalations(user, year).where(Escalation.status == EscalationStatus.OPEN)
-        .options(selectinload(Escalation.student)).order_by(Escalation.respond_by)))
+        .options(joinedload(Escalation.student)).order_by(Escalation.respond_by)))
     holidays = holidays_of(user.school_id) if rows else set()
     return [(e, clock(e, holidays, now)) for e in rows]
 
