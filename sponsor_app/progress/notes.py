@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
 from ..exceptions import RuleError
@@ -287,7 +287,7 @@ def add_contribution(student: Student, month: date, text: str, *, by: User) -> N
 def contributions_for(student: Student, month: date) -> list[NoteContribution]:
     return list(db.session.scalars(
         select(NoteContribution).where(NoteContribution.student_id == student.id, NoteContribution.month == month)
-        .options(selectinload(NoteContribution.author)).order_by(NoteContribution.id)))
+        .options(joinedload(NoteContribution.author).lazyload(User.role_rows)).order_by(NoteContribution.id)))
 
 
 # --- review queue ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
 from ..exceptions import RuleError
@@ -44,7 +44,7 @@ def active_main(student: Student, year: SchoolYear) -> Assignment | None:
 def plan_for(student: Student, year: SchoolYear) -> SupportPlan | None:
     return db.session.scalar(
         select(SupportPlan).where(SupportPlan.student_id == student.id, SupportPlan.school_year_id == year.id)
-        .options(selectinload(SupportPlan.goals), selectinload(SupportPlan.reviewed_by)))
+        .options(selectinload(SupportPlan.goals), joinedload(SupportPlan.reviewed_by).lazyload(User.role_rows)))
 
 
 def start_plan(student: Student, year: SchoolYear, *, by: User) -> SupportPlan:

@@ -249,9 +249,10 @@ def notes_timeline(student_id: int):
     row = notes.MenteeProgress(main, None, months=notes.month_cells(year, started, local_today(), found,
                                                                      main.ended_on if main else None))
     audit.record("notes_timeline_viewed", student, year=year.name)
-    db.session.commit()
-    return render_template("progress/notes.html", student=student, year=year, row=row, main=main,
+    page = render_template("progress/notes.html", student=student, year=year, row=row, main=main,
                            enrollment=enrollment_in(student, year))
+    db.session.commit()  # the view is on record before the page leaves (committing last keeps what we loaded)
+    return page
 
 
 @bp.get("/students/<int:student_id>/notes/<month_text>")
@@ -264,8 +265,9 @@ def note(student_id: int, month_text: str):
         abort(403)
     if found is not None:
         audit.record("note_viewed", found, student_id=student.id)
-        db.session.commit()
-    return _note_page(student, year, month, found)
+    page = _note_page(student, year, month, found)
+    db.session.commit()  # the view is on record before the page leaves
+    return page
 
 
 @bp.post("/students/<int:student_id>/notes/<month_text>")
