@@ -406,6 +406,47 @@ def test_cli_writes_the_report(year_world, leader_client, runner, tmp_path, db):
     assert result.exit_code != 0
 
 
+def test_cli_writes_the_district_workbook(year_world, leader_client, runner, tmp_path, db):
+    """Every school's report 1 in one workbook: a summary row per school (the submitted snapshot of the
+    world's school, the other school generated now) with the district's totals, and every student."""
+    w = year_world
+    _prepare_and_submit(leader_client, w, 1, R1_ASOF)
+    out = tmp_path / "district.xlsx"
+    result = runner.invoke(args=["report", "district", "--year", "2026-2027", "--term", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 schools (1 not started, 1 submitted), 3 students" in result.output
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Tong hop", "Hoc sinh"]
+    rows = [r for r in book["Tong hop"].iter_rows(values_only=True)]
+    header = rows[2]
+    schools = {r[1]: r for r in rows[3:] if isinstance(r[0], int)}
+    assert set(schools) == {w.school.name, "Trường THCS Khác"}
+    ours = schools[w.school.name]
+    assert ours[2:4] == ("Đã gửi", R1_ASOF)
+    assert header[4:] == ("Tổng số cán bộ, giáo viên, nhân viên", "Số người đăng ký nhận đỡ đầu", *header[6:])
+    assert header[4 + KEYS.index("approved_hardship")].startswith("Số học sinh được duyệt đỡ đầu – trong đó")
+    labels = {k: header[4 + i] for i, k in enumerate(KEYS)}
+    assert len(set(labels.values())) == len(KEYS)  # every column says what it counts
+    assert [ours[header.index(labels[k])] for k in KEYS] == [R1[k] for k in KEYS]
+    total = next(r for r in rows if r[1] == "Tổng cộng")
+    other = schools["Trường THCS Khác"]
+    for key in ("staff", "screened", "approved", "notes_due"):
+        col = header.index(labels[key])
+        assert total[col] == ours[col] + other[col]
+    assert total[header.index(labels["coverage_students"])] is None  # rates are not added up
+    students = [r for r in book["Hoc sinh"].iter_rows(values_only=True) if isinstance(r[0], int)]
+    assert [(r[1], r[2]) for r in students] == [(w.school.name, row[1]) for row in R1_TABLE]
+    hyperlink = next(c for row in book["Hoc sinh"].iter_rows() for c in row if c.value == R1_TABLE[0][3])
+    assert hyperlink.data_type == "s"
+    entries = db.session.query(AuditLog).filter_by(action="semester_report_exported").all()
+    assert sorted((e.school_id, e.details["via"], len(e.details["student_ids"])) for e in entries) == sorted(
+        [(w.school.id, "district", 3), (w.other_school_year.school_id, "district", 0)])
+    result = runner.invoke(args=["report", "district", "--year", "2030-2031", "--term", "1",
+                                 "--out", str(tmp_path / "none.xlsx")])
+    assert result.exit_code != 0 and "No school has the school year" in result.output
+    assert not (tmp_path / "none.xlsx").exists()
+
+
 def test_export_has_one_writer_per_part():
     assert list(export.SHEET_WRITERS) == ["figures", "students", "changes", "commendations"]
 

@@ -7,6 +7,7 @@ import click
 
 from ..extensions import db
 from ..screening.cli import choose_school, report_group, school_year_named
+from . import district as district_report
 from . import export, services
 
 
@@ -28,3 +29,22 @@ def semester(year_name: str, term: int, out: str, school_id: int | None):
     state = "submitted" if report and report.locked else ("draft" if report else "not started: generated now")
     click.echo(f"Report {term} of {year.name} ({state}, data as of {doc['as_of']}): "
                f"{len(services.student_ids(doc))} students written to {out}.")
+
+
+@report_group.command("district")
+@click.option("--year", "year_name", required=True, help="The school year, e.g. 2026-2027")
+@click.option("--term", type=click.IntRange(1, 2), required=True,
+              help="1: the report due 30/12 (semester I); 2: the report due 25/5 (the year)")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The .xlsx file to write")
+def district(year_name: str, term: int, out: str):
+    """Report 1 or 2 of every school having that year, in one workbook (audited per school)."""
+    result = district_report.write_district_xlsx(Path(out), year_name, term,
+                                                 district_report.school_parts(year_name, term))
+    if not result.schools:
+        db.session.rollback()
+        Path(out).unlink(missing_ok=True)
+        raise click.ClickException(f"No school has the school year {year_name!r}.")
+    db.session.commit()
+    states = ", ".join(f"{n} {state}" for state, n in sorted(result.states.items()))
+    click.echo(f"Report {term} of {year_name}: {result.schools} schools ({states}), "
+               f"{result.students} students written to {out}.")

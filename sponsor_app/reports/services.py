@@ -45,6 +45,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..assignments.official_list import _class_key, date_line, mentors_text, year_label
@@ -344,11 +345,9 @@ def student_rows(school_id: int, year: SchoolYear, as_of: date, *, with_progress
     ids = [s.id for s, _sc, _c in found]
     by_student: dict[int, list[Assignment]] = defaultdict(list)
     if ids:
-        from sqlalchemy.orm import selectinload
-
         for a in db.session.scalars(select(Assignment).where(
                 Assignment.school_year_id == year.id, Assignment.student_id.in_(ids), _running_on(as_of))
-                .options(selectinload(Assignment.mentor))):
+                .options(joinedload(Assignment.mentor).lazyload(User.role_rows))):
             by_student[a.student_id].append(a)
     latest = latest_ratings(school_id, year, as_of) if with_progress else {}
     found = sorted(found, key=lambda r: (r[2].grade, _class_key(r[2].name), r[0].sort_key, r[0].id))
