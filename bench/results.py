@@ -1,0 +1,270 @@
+"""The run's figures against the targets of issue 10: the machine, the comparisons across sizes,
+pass/fail per target, the printed table, bench/RESULTS.md and bench/results.json."""
+
+import json
+import os
+import platform
+import sqlite3
+import subprocess
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from .common import BENCH_DIR, PROJECT_ROOT
+
+KEY_PAGES = ("teacher_home", "department_dashboard", "school_dashboard", "at_risk_list", "student_profile",
+             "assignment_board", "emulation_sheet")
+PAGE_TITLES = {"healthz": "/healthz", "teacher_home": "teacher home", "department_dashboard": "department dashboard",
+               "school_dashboard": "school dashboard", "at_risk_list": "at-risk list",
+               "student_profile": "student profile", "assignment_board": "assignment board",
+               "emulation_sheet": "emulation sheet"}
+TARGETS = {"vs_healthz": 0.15, "vs_school": 0.8, "statements": 12, "report_ratio": 2.0, "report_mb": 250,
+           "import_ratio": 3.0, "deadline_p95_ms": 500}
+
+
+# --- the machine -----------------------------------------------------------------------------
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def machine(postgres: str | None) -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    mem_kb = next((int(line.split()[1]) for line in _read("/proc/meminfo").splitlines()
+                   if line.startswith("MemTotal:")), 0)
+    os_name = next((line.split("=", 1)[1].strip().strip('"') for line in _read("/etc/os-release").splitlines()
+                    if line.startswith("PRETTY_NAME=")), platform.system())
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": round(mem_kb / 1024 / 1024, 1),
+            "os": f"{os_name} (Linux {platform.release()})", "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version, "postgresql": postgres, "gunicorn": metadata.version("gunicorn")}
+
+
+def git_commit() -> str | None:
+    try:
+        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
+                              text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return done.stdout.strip()
+
+
+def now_text() -> str:
+    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+
+
+# --- comparisons and targets -------------------------------------------------------------------
+
+def _get(results: dict, *keys):
+    node = results
+    for key in keys:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def comparisons(results: dict) -> dict:
+    """Each key page's district throughput as a ratio to its school throughput (PostgreSQL both)."""
+    ratios = {}
+    for page in KEY_PAGES:
+        school = _get(results, "configs", "school-pg", "pages", page, "rps")
+        district = _get(results, "configs", "district-pg", "pages", page, "rps")
+        if school and district is not None:
+            ratios[page] = round(district / school, 3)
+    return {"district_vs_school": ratios} if ratios else {}
+
+
+def _target(name: str, figure: str, passed: bool | None, note: str = "") -> dict:
+    return {"target": name, "figure": figure, "pass": passed, "note": note}
+
+
+def evaluate(results: dict) -> list[dict]:
+    """Every target of issue 10 that this run measured, with its figure and pass/fail."""
+    out = []
+    configs = results.get("configs", {})
+    district = configs.get("district-pg", {})
+    vs_school = results.get("comparisons", {}).get("district_vs_school", {})
+    for page in KEY_PAGES:
+        figures = _get(district, "pages", page)
+        if figures:
+            ratio = figures["vs_healthz"]
+            errors = figures["errors"]
+            out.append(_target(f"{PAGE_TITLES[page]}: district throughput ≥ 0.15× /healthz",
+                               f"{ratio}× ({figures['rps']} vs {district['pages']['healthz']['rps']} req/s)",
+                               ratio is not None and ratio >= TARGETS["vs_healthz"] and not errors,
+                               f"{errors} errors" if errors else ""))
+        if page in vs_school:
+            out.append(_target(f"{PAGE_TITLES[page]}: district ≥ 0.8× school throughput (PostgreSQL)",
+                               f"{vs_school[page]}×", vs_school[page] >= TARGETS["vs_school"]))
+    for page in KEY_PAGES:
+        counts = {name: _get(configs, name, "sql", page, "statements") for name in ("school-pg", "district-pg")}
+        known = {k: v for k, v in counts.items() if v is not None}
+        if not known:
+            continue
+        within = all(v <= TARGETS["statements"] for v in known.values())
+        if not within:
+            passed = False
+        elif len(known) < 2:
+            passed = None  # one size measured: "the same at both sizes" cannot be told
+        else:
+            passed = len(set(known.values())) == 1
+        figure = ", ".join(f"{v} ({k})" for k, v in known.items())
+        out.append(_target(f"{PAGE_TITLES[page]}: ≤ 12 SQL statements, the same at both sizes", figure, passed,
+                           "" if len(known) == 2 else "one size measured"))
+    report_config = district if _get(district, "report", "largest") else next(
+        (c for c in configs.values() if _get(c, "report", "largest")), None)
+    for scope, title in (("largest", "the largest school"), ("all", "all schools together")):
+        report = _get(report_config or {}, "report", scope) if scope == "largest" else _get(district, "report", scope)
+        if report and report.get("ratio") is not None:
+            out.append(_target(f"report 1, {title}: ≤ 2× bare XlsxWriter", f"{report['ratio']}× "
+                               f"({report['app']['seconds']:.2f} s vs {report['bare']['seconds']:.2f} s)",
+                               report["ratio"] <= TARGETS["report_ratio"]))
+    peak = _get(district, "report", "all", "app", "peak_rss_mb")
+    if peak is not None:
+        out.append(_target("report 1 of the district: peak memory ≤ 250 MB", f"{peak} MB", peak <= TARGETS["report_mb"],
+                           f"process baseline {_get(district, 'report', 'baseline', 'rss_mb')} MB"))
+    for name, config in configs.items():
+        figures = config.get("import")
+        if figures and figures.get("ratio") is not None:
+            out.append(_target(f"import of 2,000 rows ≤ 3× bare openpyxl ({name})", f"{figures['ratio']}× "
+                               f"({figures['app_seconds']:.2f} s vs {figures['bare_seconds']:.2f} s)",
+                               figures["ratio"] <= TARGETS["import_ratio"]))
+    for name, config in configs.items():
+        day = config.get("deadline")
+        if not day:
+            continue
+        passed = day["errors"] == 0 and day.get("lost") == 0 and day["p95_ms"] is not None \
+            and day["p95_ms"] <= TARGETS["deadline_p95_ms"] and day["virtual_teachers"] > 0
+        out.append(_target(f"deadline day ({name}): 0 errors, 0 lost, p95 ≤ 500 ms",
+                           f"{day['errors']} errors, {day.get('lost')} lost, p95 {day['p95_ms']} ms", passed,
+                           f"{day['virtual_teachers']} virtual teachers, {day['notes_submitted']} notes submitted"))
+    return out
+
+
+# --- output ---------------------------------------------------------------------------------
+
+def _fmt(value, suffix: str = "") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.2f}{suffix}" if value < 10 else f"{value:.1f}{suffix}"
+    return f"{value}{suffix}"
+
+
+def _mark(passed: bool | None) -> str:
+    return {True: "pass", False: "FAIL", None: "n/a"}[passed]
+
+
+def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(title, headers, rows) of every table of the report."""
+    configs = results.get("configs", {})
+    names = list(configs)
+    out = []
+    page_rows = []
+    for page in ("healthz", *KEY_PAGES):
+        row = [PAGE_TITLES[page]]
+        for name in names:
+            f = _get(configs, name, "pages", page)
+            row.append("—" if not f else f"{_fmt(f['rps'])}/s p95 {_fmt(f['p95_ms'])} ms"
+                       + ("" if page == "healthz" else f" ({_fmt(f['vs_healthz'])}×)")
+                       + (f" {f['errors']} err" if f["errors"] else ""))
+        ratio = _get(results, "comparisons", "district_vs_school", page)
+        row.append(_fmt(ratio, "×") if page != "healthz" else "")
+        page_rows.append(row)
+    if any(_get(c, "pages") for c in configs.values()):
+        out.append(("Pages: throughput, p95 latency (ratio to /healthz)", ["page", *names, "district/school"],
+                    page_rows))
+    sql_rows = [[PAGE_TITLES[p], *[_fmt(_get(configs, n, "sql", p, "statements")) for n in names]] for p in KEY_PAGES]
+    if any(_get(c, "sql") for c in configs.values()):
+        out.append(("SQL statements per page", ["page", *names], sql_rows))
+    report_rows = []
+    for name in names:
+        for scope in ("largest", "all"):
+            r = _get(configs, name, "report", scope)
+            if r:
+                report_rows.append([name, scope, str(r["schools"]), str(r["student_rows"]),
+                                    _fmt(r["app"]["seconds"], " s"), _fmt(r["bare"]["seconds"], " s"),
+                                    _fmt(r["ratio"], "×"), _fmt(r["app"]["peak_rss_mb"], " MB"),
+                                    _fmt(r["bare"]["peak_rss_mb"], " MB"),
+                                    _fmt(_get(configs, name, "report", "baseline", "rss_mb"), " MB")])
+    if report_rows:
+        out.append(("Report 1 (document + xlsx) against bare XlsxWriter",
+                    ["config", "scope", "schools", "students", "app", "bare", "ratio", "app peak", "bare peak",
+                     "baseline"], report_rows))
+    import_rows = [[n, str(f["rows"]), _fmt(f["app_seconds"], " s"), _fmt(f["bare_seconds"], " s"), _fmt(f["ratio"], "×")]
+                   for n in names if (f := _get(configs, n, "import"))]
+    if import_rows:
+        out.append(("Import of a class list against bare openpyxl", ["config", "rows", "app", "bare", "ratio"],
+                    import_rows))
+    day_rows = [[n, str(d["virtual_teachers"]), str(d["accounts"]), str(d["requests"]), _fmt(d["rps"]),
+                 _fmt(d["p95_ms"], " ms"), str(d["errors"]), str(d["conflicts"]), str(d["notes_submitted"]),
+                 _fmt(d.get("lost"))]
+                for n in names if (d := _get(configs, n, "deadline"))]
+    if day_rows:
+        out.append(("Deadline day", ["config", "teachers", "accounts", "requests", "req/s", "p95", "errors",
+                                     "conflicts", "submitted", "lost"], day_rows))
+    target_rows = [[t["target"], t["figure"], _mark(t["pass"]), t["note"]] for t in results.get("targets", [])]
+    if target_rows:
+        out.append(("Targets (issue 10)", ["target", "figure", "result", "note"], target_rows))
+    return out
+
+
+def print_tables(results: dict, log=print) -> None:
+    for title, headers, rows in tables(results):
+        widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows, strict=True)]
+        log(f"\n{title}")
+        log("  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+        for row in rows:
+            log("  " + "  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)))
+
+
+def markdown(results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        "# Benchmark results (issue 10)",
+        "",
+        f"Measured by `make bench` (bench/run.py) on {results['date']}, commit {results.get('commit') or '?'}. "
+        "Raw figures: [results.json](results.json). Ratios compare figures measured in the same run.",
+        "",
+        f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, {m['os']}",
+        f"- Python {m['python']}, SQLite {m['sqlite']}, PostgreSQL {m['postgresql'] or 'not reached'}, "
+        f"gunicorn {m['gunicorn']} with {results['workers']} on loopback (production settings)",
+        f"- Load: pages {results['options']['concurrency']} concurrent clients × {results['options']['duration']} s each "
+        f"after {results['options']['warmup']} s warm-up; deadline day {results['options']['teachers']} virtual teachers × "
+        f"{results['options']['deadline_seconds']} s, think time {results['options']['think']} s",
+        "",
+    ]
+    for name, config in results.get("configs", {}).items():
+        db = config.get("database", {})
+        lines.append(f"- `{name}`: {db.get('schools', '?')} school(s), {db.get('students', '?')} students, "
+                     f"{db.get('monthly_notes', '?')} monthly notes"
+                     + (f"; generated in {db['generated_seconds']} s" if db.get("generated_seconds") else "")
+                     + ("; reused" if db.get("reused") else "")
+                     + (f"; pages as `{config['picks']['users']['leader']}` (leader) etc. in "
+                        f"{config['picks']['school']['name']}" if config.get("picks") else ""))
+    for title, headers, rows in tables(results):
+        lines += ["", f"## {title}", "", "| " + " | ".join(headers) + " |",
+                  "|" + "|".join("---" for _ in headers) + "|"]
+        lines += ["| " + " | ".join(str(x).replace("|", "\\|") for x in row) + " |" for row in rows]
+    notes = results.get("observations") or []
+    if notes:
+        lines += ["", "## What the run showed", ""] + [f"- {n}" for n in notes]
+    return "\n".join(lines) + "\n"
+
+
+def write(results: dict, *, to_repo: bool, data_dir: Path) -> list[Path]:
+    """results.json and RESULTS.md in bench/ (a full run), else bench/.data/last-run.json only."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    if to_repo:
+        (BENCH_DIR / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str) + "\n")
+        (BENCH_DIR / "RESULTS.md").write_text(markdown(results))
+        written += [BENCH_DIR / "RESULTS.md", BENCH_DIR / "results.json"]
+    last = data_dir / "last-run.json"
+    last.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str) + "\n")
+    written.append(last)
+    return written
