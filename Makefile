@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/sponsor_test
 export FLASK_APP := wsgi
 export SPONSOR_ENV ?= development
 
-.PHONY: run test reliability install install-test translations lint migrate-check clean
+.PHONY: run test reliability bench install install-test install-bench translations lint migrate-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,13 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[bench]"
+	touch $@ $(VENV)/.installed
+
 install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test translations
+install-bench: $(VENV)/.installed-bench translations
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d sponsor_app/translations
@@ -44,6 +49,13 @@ test: install-test
 reliability: install-test
 	$(BIN)/pytest -s -m reliability
 	$(BIN)/pytest -s -m reliability --db-url "$(PG_TEST_URL)"
+
+## make bench: the performance benchmark of issue 10 (bench/run.py): generates or reuses the school and
+## district databases (SQLite file under bench/.data/, PostgreSQL sponsor_bench_*), measures pages under
+## gunicorn, SQL per page, report 1, the import and a deadline day; prints a table, writes bench/RESULTS.md.
+## Options through BENCH_ARGS, e.g. make bench BENCH_ARGS="--sizes school --only pages,sql --duration 3"
+bench: install-bench
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
