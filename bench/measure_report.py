@@ -6,10 +6,13 @@ same cells; each in a fresh process so their peak memory is their own (run by be
     python -m bench.measure_report bare CELLS.json            time bare XlsxWriter writing those cells
     python -m bench.measure_report baseline                   memory of import + create_app alone
 
-SCOPE is `largest` (the school with the most students) or `all` (every school of the database, one
-after the other in one process, as a district run would). The app generates each school's report 1
-of its current year (`reports.services.generate`, the path of a draft: a submitted report's page
-shows its stored snapshot, which would measure nothing) and writes it (`reports.export.build_xlsx`).
+SCOPE is `largest` (the school with the most students), `all` (every school of the database, one
+after the other in one process: each school's own workbook) or `district` (the district office's one
+workbook of every school, `flask report district`). For `largest` and `all` the app generates each
+school's report 1 of its current year (`reports.services.generate`, the path of a draft: a submitted
+report's page shows its stored snapshot, which would measure nothing) and writes it
+(`reports.export.build_xlsx`, in memory); for `district` it runs `reports.district.school_parts` and
+`write_district_xlsx` (streamed to a file with constant_memory), and the bare writer streams too.
 Both sides first write one workbook untimed (imports, caches), then time `--repeat` passes.
 """
 
@@ -20,8 +23,10 @@ import sys
 import time
 from pathlib import Path
 
-from .common import current_rss_mb, emit, make_app, max_rss_mb, median
+from .common import DATA_DIR, current_rss_mb, emit, make_app, max_rss_mb, median
 from .dataset import database_url
+
+SCOPES = ("largest", "all", "district")
 
 
 def _schools(scope: str):
@@ -48,29 +53,55 @@ def _report_1(school):
     return doc, export.build_xlsx(doc), report
 
 
-def prepare(scope: str, cells_file: Path) -> dict:
-    """Generate the scope's workbooks once (untimed) and keep their cells for the bare writer."""
+def _district_workbook(path: Path) -> dict:
+    """The district office's workbook of report 1 of every school (the current year of the largest)."""
+    from sponsor_app.context import current_year
+    from sponsor_app.extensions import db
+    from sponsor_app.reports import district
+
+    year_name = current_year(_schools("largest")[0].id).name
+    result = district.write_district_xlsx(path, year_name, 1, district.school_parts(year_name, 1))
+    db.session.rollback()  # the parts' audit rows: the benchmark keeps the database as it was
+    return {"schools": result.schools, "student_rows": result.students, "states": result.states}
+
+
+def _cells(data: bytes) -> list[dict]:
+    """Every non-empty cell of a workbook, by sheet, in row order."""
     import openpyxl
 
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    sheets = []
+    for ws in book.worksheets:
+        ws.reset_dimensions()  # rows counted from the first, whatever the stored dimension says
+        values = [[r, c, v] for r, row in enumerate(ws.iter_rows(values_only=True))
+                  for c, v in enumerate(row) if v is not None and v != ""]
+        sheets.append({"name": ws.title, "cells": values})
+    book.close()
+    return sheets
+
+
+def prepare(scope: str, cells_file: Path) -> dict:
+    """Generate the scope's workbooks once (untimed) and keep their cells for the bare writer."""
     from sponsor_app.extensions import db
 
-    workbooks, cells, rows, submitted = [], 0, 0, 0
-    for school in _schools(scope):
-        doc, data, report = _report_1(school)
-        rows += len(doc["parts"]["students"]["rows"])
-        submitted += bool(report is not None and report.locked)
-        book = openpyxl.load_workbook(io.BytesIO(data))
-        sheets = []
-        for ws in book.worksheets:
-            values = [[c.row - 1, c.column - 1, c.value] for row in ws.iter_rows() for c in row
-                      if c.value is not None and c.value != ""]
-            cells += len(values)
-            sheets.append({"name": ws.title, "cells": values})
-        workbooks.append({"school_id": school.id, "bytes": len(data), "sheets": sheets})
-        db.session.rollback()
+    if scope == "district":
+        path = cells_file.with_suffix(".xlsx")
+        figures = _district_workbook(path)
+        workbooks = [{"bytes": path.stat().st_size, "sheets": _cells(path.read_bytes())}]
+        path.unlink()
+        figures["submitted_reports"] = figures["states"].get("submitted", 0)
+    else:
+        workbooks, figures = [], {"schools": 0, "student_rows": 0, "submitted_reports": 0}
+        for school in _schools(scope):
+            doc, data, report = _report_1(school)
+            figures["schools"] += 1
+            figures["student_rows"] += len(doc["parts"]["students"]["rows"])
+            figures["submitted_reports"] += bool(report is not None and report.locked)
+            workbooks.append({"bytes": len(data), "sheets": _cells(data)})
+            db.session.rollback()
     cells_file.write_text(json.dumps(workbooks, ensure_ascii=False, default=str))
-    return {"schools": len(workbooks), "student_rows": rows, "cells": cells,
-            "bytes": sum(w["bytes"] for w in workbooks), "submitted_reports": submitted}
+    return {**figures, "workbooks": len(workbooks), "bytes": sum(w["bytes"] for w in workbooks),
+            "cells": sum(len(s["cells"]) for w in workbooks for s in w["sheets"])}
 
 
 def run_app(scope: str, repeat: int) -> dict:
@@ -78,6 +109,7 @@ def run_app(scope: str, repeat: int) -> dict:
 
     started = time.perf_counter()
     app = make_app(database_url())
+    out = DATA_DIR / "report-district.xlsx"
     with app.app_context():
         schools = _schools(scope)
         setup = time.perf_counter() - started
@@ -87,21 +119,28 @@ def run_app(scope: str, repeat: int) -> dict:
         runs = []
         for _ in range(repeat):
             start = time.perf_counter()
-            for school in schools:
-                _report_1(school)
-                db.session.rollback()  # the transaction of one school's report ends (as a command's would)
+            if scope == "district":
+                _district_workbook(out)
+            else:
+                for school in schools:
+                    _report_1(school)
+                    db.session.rollback()  # the transaction of one school's report ends (as a command's would)
             runs.append(time.perf_counter() - start)
+    out.unlink(missing_ok=True)
     return {"seconds": median(runs), "runs": [round(r, 3) for r in runs], "schools": len(schools),
             "setup_seconds": round(setup, 2), "baseline_rss_mb": round(baseline, 1),
             "peak_rss_mb": round(max_rss_mb(), 1)}
 
 
-def _write_bare(workbook: dict) -> bytes:
+def _write_bare(workbook: dict, stream_to: Path | None = None) -> None:
+    """The cells with XlsxWriter and nothing else: in memory, or streamed to a file (constant_memory)."""
     import xlsxwriter
 
-    buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                     "strings_to_numbers": False})
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    if stream_to is None:
+        book = xlsxwriter.Workbook(io.BytesIO(), options | {"in_memory": True})
+    else:
+        book = xlsxwriter.Workbook(str(stream_to), options | {"constant_memory": True})
     for sheet in workbook["sheets"]:
         ws = book.add_worksheet(sheet["name"])
         for row, col, value in sheet["cells"]:
@@ -110,21 +149,23 @@ def _write_bare(workbook: dict) -> bytes:
             else:
                 ws.write_string(row, col, str(value))
     book.close()
-    return buf.getvalue()
 
 
-def run_bare(cells_file: Path, repeat: int) -> dict:
+def run_bare(cells_file: Path, repeat: int, stream: bool) -> dict:
     import xlsxwriter  # noqa: F401 — imported before the baseline, as the app imports it
 
     workbooks = json.loads(cells_file.read_text())
+    out = DATA_DIR / "report-bare.xlsx" if stream else None
     baseline = current_rss_mb()
-    _write_bare(workbooks[0])  # warm-up, untimed
+    _write_bare(workbooks[0], out)  # warm-up, untimed
     runs = []
     for _ in range(repeat):
         start = time.perf_counter()
         for workbook in workbooks:
-            _write_bare(workbook)
+            _write_bare(workbook, out)
         runs.append(time.perf_counter() - start)
+    if out is not None:
+        out.unlink(missing_ok=True)
     return {"seconds": median(runs), "runs": [round(r, 3) for r in runs], "workbooks": len(workbooks),
             "baseline_rss_mb": round(baseline, 1), "peak_rss_mb": round(max_rss_mb(), 1)}
 
@@ -148,14 +189,15 @@ def main(argv: list[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="mode", required=True)
     prep = sub.add_parser("prepare")
-    prep.add_argument("scope", choices=("largest", "all"))
+    prep.add_argument("scope", choices=SCOPES)
     prep.add_argument("cells", type=Path)
     app = sub.add_parser("app")
-    app.add_argument("scope", choices=("largest", "all"))
+    app.add_argument("scope", choices=SCOPES)
     app.add_argument("--repeat", type=int, default=3)
     bare = sub.add_parser("bare")
     bare.add_argument("cells", type=Path)
     bare.add_argument("--repeat", type=int, default=3)
+    bare.add_argument("--stream", action="store_true", help="constant_memory to a file, as the district workbook")
     sub.add_parser("baseline")
     args = parser.parse_args(argv)
 
@@ -166,7 +208,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.mode == "app":
         emit(run_app(args.scope, args.repeat))
     elif args.mode == "bare":
-        emit(run_bare(args.cells, args.repeat))
+        emit(run_bare(args.cells, args.repeat, args.stream))
     else:
         emit(run_baseline())
 

@@ -18,6 +18,9 @@ PAGE_TITLES = {"healthz": "/healthz", "teacher_home": "teacher home", "departmen
                "school_dashboard": "school dashboard", "at_risk_list": "at-risk list",
                "student_profile": "student profile", "assignment_board": "assignment board",
                "emulation_sheet": "emulation sheet"}
+REPORT_SCOPES = {"largest": "the largest school",
+                 "all": "all schools together (each school's workbook, one process)",
+                 "district": "the district workbook of all schools (flask report district)"}
 TARGETS = {"vs_healthz": 0.15, "vs_school": 0.8, "statements": 12, "report_ratio": 2.0, "report_mb": 250,
            "import_ratio": 3.0, "deadline_p95_ms": 500}
 
@@ -68,14 +71,19 @@ def _get(results: dict, *keys):
 
 
 def comparisons(results: dict) -> dict:
-    """Each key page's district throughput as a ratio to its school throughput (PostgreSQL both)."""
-    ratios = {}
+    """Each key page's district throughput as a ratio to its school throughput (PostgreSQL both); also
+    normalised by each run's /healthz (what is left when the machine was busier during one of them)."""
+    ratios, normalised = {}, {}
     for page in KEY_PAGES:
-        school = _get(results, "configs", "school-pg", "pages", page, "rps")
-        district = _get(results, "configs", "district-pg", "pages", page, "rps")
+        school = _get(results, "configs", "school-pg", "pages", page, "vs_healthz")
+        district = _get(results, "configs", "district-pg", "pages", page, "vs_healthz")
+        school_rps = _get(results, "configs", "school-pg", "pages", page, "rps")
+        district_rps = _get(results, "configs", "district-pg", "pages", page, "rps")
+        if school_rps and district_rps is not None:
+            ratios[page] = round(district_rps / school_rps, 3)
         if school and district is not None:
-            ratios[page] = round(district / school, 3)
-    return {"district_vs_school": ratios} if ratios else {}
+            normalised[page] = round(district / school, 3)
+    return {"district_vs_school": ratios, "district_vs_school_normalised": normalised} if ratios else {}
 
 
 def _target(name: str, figure: str, passed: bool | None, note: str = "") -> dict:
@@ -98,8 +106,10 @@ def evaluate(results: dict) -> list[dict]:
                                ratio is not None and ratio >= TARGETS["vs_healthz"] and not errors,
                                f"{errors} errors" if errors else ""))
         if page in vs_school:
+            normalised = _get(results, "comparisons", "district_vs_school_normalised", page)
             out.append(_target(f"{PAGE_TITLES[page]}: district ≥ 0.8× school throughput (PostgreSQL)",
-                               f"{vs_school[page]}×", vs_school[page] >= TARGETS["vs_school"]))
+                               f"{vs_school[page]}×", vs_school[page] >= TARGETS["vs_school"],
+                               f"{normalised}× as ratios to each run's /healthz" if normalised is not None else ""))
     for page in KEY_PAGES:
         counts = {name: _get(configs, name, "sql", page, "statements") for name in ("school-pg", "district-pg")}
         known = {k: v for k, v in counts.items() if v is not None}
@@ -117,16 +127,18 @@ def evaluate(results: dict) -> list[dict]:
                            "" if len(known) == 2 else "one size measured"))
     report_config = district if _get(district, "report", "largest") else next(
         (c for c in configs.values() if _get(c, "report", "largest")), None)
-    for scope, title in (("largest", "the largest school"), ("all", "all schools together")):
+    for scope in REPORT_SCOPES:
         report = _get(report_config or {}, "report", scope) if scope == "largest" else _get(district, "report", scope)
         if report and report.get("ratio") is not None:
-            out.append(_target(f"report 1, {title}: ≤ 2× bare XlsxWriter", f"{report['ratio']}× "
+            out.append(_target(f"report 1, {REPORT_SCOPES[scope]}: ≤ 2× bare XlsxWriter", f"{report['ratio']}× "
                                f"({report['app']['seconds']:.2f} s vs {report['bare']['seconds']:.2f} s)",
                                report["ratio"] <= TARGETS["report_ratio"]))
-    peak = _get(district, "report", "all", "app", "peak_rss_mb")
-    if peak is not None:
-        out.append(_target("report 1 of the district: peak memory ≤ 250 MB", f"{peak} MB", peak <= TARGETS["report_mb"],
-                           f"process baseline {_get(district, 'report', 'baseline', 'rss_mb')} MB"))
+    for scope in ("district", "all"):
+        peak = _get(district, "report", scope, "app", "peak_rss_mb")
+        if peak is not None:
+            out.append(_target(f"report 1, {REPORT_SCOPES[scope]}: peak memory ≤ 250 MB", f"{peak} MB",
+                               peak <= TARGETS["report_mb"],
+                               f"process baseline (import + create_app) {_get(district, 'report', 'baseline', 'rss_mb')} MB"))
     for name, config in configs.items():
         figures = config.get("import")
         if figures and figures.get("ratio") is not None:
@@ -183,7 +195,7 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         out.append(("SQL statements per page", ["page", *names], sql_rows))
     report_rows = []
     for name in names:
-        for scope in ("largest", "all"):
+        for scope in REPORT_SCOPES:
             r = _get(configs, name, "report", scope)
             if r:
                 report_rows.append([name, scope, str(r["schools"]), str(r["student_rows"]),
@@ -224,6 +236,7 @@ def print_tables(results: dict, log=print) -> None:
 
 def markdown(results: dict) -> str:
     m = results["machine"]
+    think = results["options"]["think"]
     lines = [
         "# Benchmark results (issue 10)",
         "",
@@ -235,7 +248,7 @@ def markdown(results: dict) -> str:
         f"gunicorn {m['gunicorn']} with {results['workers']} on loopback (production settings)",
         f"- Load: pages {results['options']['concurrency']} concurrent clients × {results['options']['duration']} s each "
         f"after {results['options']['warmup']} s warm-up; deadline day {results['options']['teachers']} virtual teachers × "
-        f"{results['options']['deadline_seconds']} s, think time {results['options']['think']} s",
+        f"{results['options']['deadline_seconds']} s, think time {_fmt(think[0])}–{_fmt(think[1])} s between actions",
         "",
     ]
     for name, config in results.get("configs", {}).items():
@@ -246,7 +259,8 @@ def markdown(results: dict) -> str:
                      + ("; reused" if db.get("reused") else "")
                      + (f"; pages as `{config['picks']['users']['leader']}` (leader) etc. in "
                         f"{config['picks']['school']['name']}" if config.get("picks") else ""))
-    for title, headers, rows in tables(results):
+    ordered = sorted(tables(results), key=lambda table: not table[0].startswith("Targets"))  # targets first
+    for title, headers, rows in ordered:
         lines += ["", f"## {title}", "", "| " + " | ".join(headers) + " |",
                   "|" + "|".join("---" for _ in headers) + "|"]
         lines += ["| " + " | ".join(str(x).replace("|", "\\|") for x in row) + " |" for row in rows]

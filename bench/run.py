@@ -148,12 +148,13 @@ def ensure_database(config: BenchConfig, regenerate: bool, seed: int) -> dict:
 def measure_reports(config: BenchConfig, schools: int) -> dict:
     out = {"baseline": call("measure_report", "baseline", url=config.url)}
     log(f"  report: process baseline (import + create_app) {out['baseline']['rss_mb']} MB")
-    for scope in ("largest", "all") if schools > 1 else ("largest",):
+    for scope in ("largest", "all", "district") if schools > 1 else ("largest",):
         cells = DATA_DIR / f"{config.name}.report-{scope}.cells.json"
         repeat = "3" if scope == "largest" else "1"
         prepared = call("measure_report", "prepare", scope, str(cells), url=config.url)
         app = call("measure_report", "app", scope, "--repeat", repeat, url=config.url)
-        bare = call("measure_report", "bare", str(cells), "--repeat", repeat, url=config.url)
+        stream = ["--stream"] if scope == "district" else []
+        bare = call("measure_report", "bare", str(cells), "--repeat", repeat, *stream, url=config.url)
         cells.unlink(missing_ok=True)
         ratio = round(app["seconds"] / bare["seconds"], 2) if bare["seconds"] else None
         out[scope] = {**prepared, "app": app, "bare": bare, "ratio": ratio}
