@@ -68,17 +68,20 @@ class MeasurementFailed(RuntimeError):
     pass
 
 
-def call(module: str, *args: str, url: str | None = None, timeout: float | None = None) -> dict:
-    """Run `python -m bench.<module> args...` in a fresh process and return the figures it emitted."""
+def call(module: str, *args: str, url: str | None = None, timeout: float | None = None,
+         show_progress: bool = False) -> dict:
+    """Run `python -m bench.<module> args...` in a fresh process and return the figures it emitted
+    (with `show_progress`, what the process writes to stderr appears as it goes)."""
     env = production_env(url) if url else production_env("")
     if not url:
         env.pop("DATABASE_URL")
     command = [sys.executable, "-m", f"bench.{module}", *args]
-    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
+                          stderr=None if show_progress else subprocess.PIPE, text=True, timeout=timeout,
                           check=False)
     found = [line[len(RESULT_PREFIX):] for line in done.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
     if done.returncode != 0 or not found:
-        tail = "\n".join((done.stdout + "\n" + done.stderr).strip().splitlines()[-25:])
+        tail = "\n".join((done.stdout + "\n" + (done.stderr or "")).strip().splitlines()[-25:])
         raise MeasurementFailed(f"{' '.join(command[2:])} failed (exit {done.returncode}):\n{tail}")
     return json.loads(found[-1])
 

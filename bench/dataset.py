@@ -40,7 +40,7 @@ def describe() -> dict:
     from sponsor_app.extensions import db
     from sponsor_app.models import MonthlyNote, School, Student, User
 
-    if not inspect(db.engine).has_table("schools"):
+    if not inspect(db.session.connection()).has_table("schools"):  # the session's connection: one lock holder
         return {"migrated": False}
     count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
     bench_accounts = db.session.scalar(select(func.count(User.id)).where(
@@ -62,11 +62,14 @@ def generate(size: str, seed: int) -> dict:
     from flask_migrate import upgrade as migrate_upgrade
 
     from bench import seed_scale
+    from sponsor_app.extensions import db
 
     migrate_upgrade()
     started = time.perf_counter()
-    counts = seed_scale.generate(size, seed=seed)
+    counts = seed_scale.generate(size, seed=seed, progress=lambda line: print("    " + line, file=sys.stderr,
+                                                                               flush=True))
     counts.setdefault("seconds", round(time.perf_counter() - started, 1))
+    db.session.commit()
     return {"size": size, "seed": seed, "counts": counts, **describe()}
 
 

@@ -257,6 +257,8 @@ def markdown(results: dict) -> str:
                      f"{db.get('monthly_notes', '?')} monthly notes"
                      + (f"; generated in {db['generated_seconds']} s" if db.get("generated_seconds") else "")
                      + ("; reused" if db.get("reused") else "")
+                     + (f"; load average {config['load_before_http']} before the HTTP measurements"
+                        if config.get("load_before_http") is not None else "")
                      + (f"; pages as `{config['picks']['users']['leader']}` (leader) etc. in "
                         f"{config['picks']['school']['name']}" if config.get("picks") else ""))
     ordered = sorted(tables(results), key=lambda table: not table[0].startswith("Targets"))  # targets first

@@ -136,7 +136,7 @@ def ensure_database(config: BenchConfig, regenerate: bool, seed: int) -> dict:
     recreate_database(config)
     log(f"  generating the {config.size} size (the district takes minutes) ...")
     started = time.perf_counter()
-    generated = call("dataset", "generate", config.size, "--seed", str(seed), url=config.url)
+    generated = call("dataset", "generate", config.size, "--seed", str(seed), url=config.url, show_progress=True)
     write_marker(config, generated)
     log(f"  generated in {time.perf_counter() - started:.0f} s: {generated['counts']}")
     return {**{k: v for k, v in generated.items() if k != "counts"}, "reused": False,
@@ -211,7 +211,9 @@ def run_config(config: BenchConfig, args, workers: Workers) -> dict:
         run_deadline_here = "deadline" in parts and config.deadline
         if "pages" in parts or run_deadline_here:
             with Gunicorn(config.url, workers, DATA_DIR / f"gunicorn-{config.name}.log") as server:
-                log(f"  gunicorn on 127.0.0.1:{server.port} ({workers.describe()})")
+                load = out["load_before_http"] = round(os.getloadavg()[0], 2)
+                busy = " — the machine is busy with something else: figures will be low" if load > 1 else ""
+                log(f"  gunicorn on 127.0.0.1:{server.port} ({workers.describe()}); load average {load}{busy}")
                 if "pages" in parts:
                     out["pages"] = measure_pages(server, picks, password, concurrency=args.concurrency,
                                                  duration=args.duration, warmup=args.warmup, log=log)
