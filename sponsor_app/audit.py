@@ -24,3 +24,12 @@ def record(action: str, obj=None, *, user=None, school_id: int | None = None, **
     )
     db.session.add(entry)
     return entry
+
+
+def record_view(action: str, obj=None, **details) -> AuditLog:
+    """Record the view of a sensitive page once it is rendered, and commit: the view is on record
+    before the page leaves. Called last, after the page is built, so nothing loaded for it expires
+    and (on SQLite) the write lock is held for this one insert only."""
+    entry = record(action, obj, **details)
+    db.session.commit()
+    return entry

@@ -46,7 +46,36 @@ def _sqlite_on_connect(dbapi_conn, _record):
     cur.close()
 
 
+WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
+
+
+def _reading_request() -> bool:
+    """A GET or HEAD request: it reads, and writes at most its audit rows (and idempotent defaults)."""
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method in ("GET", "HEAD")
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn):
+    """Write transactions hold SQLite's write lock from their first statement (BEGIN IMMEDIATE), so a
+    read-modify-write never loses an update. A page view (GET) starts a plain deferred transaction
+    instead: readers never wait for each other or for a writer (WAL), so the pages of a school stay
+    fast while its staff save notes; its first write takes the lock (see _sqlite_before_write)."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = _reading_request()
+        conn.info["sqlite_reading"] = reading
+        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _sqlite_before_write(conn, cursor, statement, _parameters, _context, _executemany):
+    """The first write of a page view (its audit row): end the read snapshot and take the write lock
+    (BEGIN IMMEDIATE, waiting up to busy_timeout like any writer). Upgrading the snapshot itself would
+    fail at once with "database is locked" whenever anyone wrote since the page began reading. What a
+    page view writes does not depend on what it read (audit rows; defaults guarded by unique keys)."""
+    if conn.info.get("sqlite_reading") and statement.lstrip()[:9].upper().startswith(WRITE_STATEMENTS):
+        conn.info["sqlite_reading"] = False
+        dbapi = cursor.connection
+        dbapi.execute("COMMIT")
+        dbapi.execute("BEGIN IMMEDIATE")

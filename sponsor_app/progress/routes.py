@@ -248,10 +248,9 @@ def notes_timeline(student_id: int):
     started = main.started_on if main else min(found, default=year.start_date)
     row = notes.MenteeProgress(main, None, months=notes.month_cells(year, started, local_today(), found,
                                                                      main.ended_on if main else None))
-    audit.record("notes_timeline_viewed", student, year=year.name)
     page = render_template("progress/notes.html", student=student, year=year, row=row, main=main,
                            enrollment=enrollment_in(student, year))
-    db.session.commit()  # the view is on record before the page leaves (committing last keeps what we loaded)
+    audit.record_view("notes_timeline_viewed", student, year=year.name)
     return page
 
 
@@ -263,10 +262,9 @@ def note(student_id: int, month_text: str):
     found = notes.note_of(student, month)
     if not (can_view_notes(current_user, student, year) or (found and found.author_id == current_user.id)):
         abort(403)
-    if found is not None:
-        audit.record("note_viewed", found, student_id=student.id)
     page = _note_page(student, year, month, found)
-    db.session.commit()  # the view is on record before the page leaves
+    if found is not None:
+        audit.record_view("note_viewed", found, student_id=student.id)
     return page
 
 

@@ -59,11 +59,10 @@ def students():
 def student_detail(student_id: int):
     year = require_year()
     student = get_student_or_404(student_id, year)
-    audit.record("view_student", student)
     screenings = [sc for sc in screening_services.student_history(student)
                   if can_view_screening(current_user, sc)]
     page = render_template("roster/student_detail.html", student=student,
                            enrollment=services.enrollment_in(student, year),
                            history=services.student_history(student), screenings=screenings)
-    db.session.commit()  # the view is on record before the page leaves (committing last keeps what we loaded)
+    audit.record_view("view_student", student)
     return page
