@@ -13,6 +13,8 @@ by querying the data through the app's models, never by name.
 """
 
 import argparse
+import contextlib
+import io
 import json
 import sys
 import time
@@ -50,21 +52,26 @@ def describe() -> dict:
 
 
 def upgrade() -> dict:
+    """Apply the app's migrations; Alembic's log of each one is kept out of the run's output."""
     from flask_migrate import upgrade as migrate_upgrade
 
     started = time.perf_counter()
-    migrate_upgrade()
+    log = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(log):  # env.py's logging config binds its handler to this stream
+            migrate_upgrade()
+    except BaseException:
+        sys.stderr.write(log.getvalue())
+        raise
     return {"seconds": round(time.perf_counter() - started, 1)}
 
 
 def generate(size: str, seed: int) -> dict:
     """Migrate the (empty) database and generate `size` into it."""
-    from flask_migrate import upgrade as migrate_upgrade
-
     from bench import seed_scale
     from sponsor_app.extensions import db
 
-    migrate_upgrade()
+    upgrade()
     started = time.perf_counter()
     counts = seed_scale.generate(size, seed=seed, progress=lambda line: print("    " + line, file=sys.stderr,
                                                                                flush=True))

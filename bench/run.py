@@ -23,12 +23,13 @@ bench/RESULTS.md and bench/results.json (a partial run: bench/.data/last-run.jso
 """
 
 import argparse
+import hashlib
 import json
 import os
 import sys
 import time
 
-from .common import DATA_DIR, MeasurementFailed, call
+from .common import BENCH_DIR, DATA_DIR, MeasurementFailed, call
 from .configs import (
     BenchConfig,
     custom_config,
@@ -113,6 +114,14 @@ def _holds(config: BenchConfig, info: dict) -> bool:
                               and marker.get("monthly_notes") == info["monthly_notes"])
 
 
+def generator_digest() -> str | None:
+    """A fingerprint of the generator's source, kept with what it generated."""
+    try:
+        return hashlib.sha256((BENCH_DIR / "seed_scale.py").read_bytes()).hexdigest()[:16]
+    except OSError:
+        return None
+
+
 def _restore_leftover(config: BenchConfig) -> None:
     """An interrupted run left its snapshot: delete what it wrote before anything else."""
     if config.snapshot_file.exists():
@@ -131,13 +140,15 @@ def ensure_database(config: BenchConfig, regenerate: bool, seed: int) -> dict:
             call("dataset", "upgrade", url=config.url)  # new migrations (indexes) apply to a kept database
             marker = read_marker(config) or {}
             log(f"  reusing the {config.size} database: {info['schools']} school(s), {info['students']} students")
+            if marker.get("generator") not in (None, generator_digest()):
+                log("  (bench/seed_scale.py changed since it was generated: --regenerate to rebuild it)")
             return {**info, "reused": True, "generated_seconds": marker.get("counts", {}).get("seconds")}
         log(f"  the database does not hold the {config.size} size ({info}): generating it again")
     recreate_database(config)
     log(f"  generating the {config.size} size (the district takes minutes) ...")
     started = time.perf_counter()
     generated = call("dataset", "generate", config.size, "--seed", str(seed), url=config.url, show_progress=True)
-    write_marker(config, generated)
+    write_marker(config, {**generated, "generator": generator_digest()})
     log(f"  generated in {time.perf_counter() - started:.0f} s: {generated['counts']}")
     return {**{k: v for k, v in generated.items() if k != "counts"}, "reused": False,
             "generated_seconds": generated["counts"].get("seconds"), "generated": generated["counts"]}
