@@ -10,6 +10,7 @@ cá nhân, here 50 classes of 40 new students; it is written once and kept. The 
 database (`plan_students`), save (`apply_students`, then a flush) — into the current school year of
 the largest school, inside a transaction rolled back afterwards, so the database stays as it was.
 The bare side opens the workbook with openpyxl (read_only, values only) and iterates every row.
+The app's time is also given by step (parse, plan, apply), medians of the runs.
 Both run once untimed (imports, caches), then `--repeat` times.
 """
 
@@ -81,19 +82,25 @@ def bare_read(data: bytes) -> int:
     return count
 
 
-def app_import(data: bytes, year) -> dict:
-    """What `flask import students FILE --year …` does, up to the flush (the caller rolls back)."""
+def app_import(data: bytes, year) -> tuple[dict, dict]:
+    """What `flask import students FILE --year …` does, up to the flush (the caller rolls back):
+    its summary, and the seconds of each step."""
     from sponsor_app.extensions import db
     from sponsor_app.imports import services
 
+    steps = {}
+    start = time.perf_counter()
     result = services.parse_students(data)
+    steps["parse"] = time.perf_counter() - start
     services.plan_students(result, year)
+    steps["plan"] = time.perf_counter() - start - steps["parse"]
     if result.has_errors:
         raise SystemExit("The generated class list has errors:\n" + "\n".join(result.error_lines()[:10]))
     summary = services.apply_students(result, year, source="bench")
     db.session.flush()
+    steps["apply"] = time.perf_counter() - start - steps["parse"] - steps["plan"]
     return {"rows": summary.rows, "created": summary.created, "updated": summary.updated,
-            "classes_created": len(summary.classes_created)}
+            "classes_created": len(summary.classes_created)}, steps
 
 
 def measure(picks: dict, path: Path, rows: int, repeat: int) -> dict:
@@ -114,20 +121,22 @@ def measure(picks: dict, path: Path, rows: int, repeat: int) -> dict:
         bare_runs.append(time.perf_counter() - start)
 
     app = make_app(database_url())
-    app_runs, summary = [], {}
+    app_runs, summary, steps = [], {}, []
     with app.app_context(), force_locale("vi"):
         year_id = picks["year"]["id"]
         for i in range(repeat + 1):  # the first is the warm-up
             year = db.session.get(SchoolYear, year_id)
             start = time.perf_counter()
-            summary = app_import(data, year)
+            summary, step = app_import(data, year)
             elapsed = time.perf_counter() - start
             db.session.rollback()
             if i:
                 app_runs.append(elapsed)
+                steps.append(step)
     app_s, bare_s = median(app_runs), median(bare_runs)
     return {"file_rows": read_rows, "bytes": len(data), "school": picks["school"]["name"], "year": picks["year"]["name"],
             **summary, "app_seconds": app_s, "app_runs": [round(r, 3) for r in app_runs],
+            "steps_seconds": {name: round(median([s[name] for s in steps]), 3) for name in ("parse", "plan", "apply")},
             "bare_seconds": bare_s, "bare_runs": [round(r, 3) for r in bare_runs],
             "ratio": round(app_s / bare_s, 2) if bare_s else None}
 

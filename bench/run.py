@@ -219,7 +219,7 @@ def run_config(config: BenchConfig, args, workers: Workers) -> dict:
         if "import" in parts:
             out["import"] = call("measure_import", str(picks_file), str(CLASS_LIST), url=config.url)
             log(f"  import of {out['import']['rows']} rows: app {out['import']['app_seconds']:.2f} s, bare openpyxl "
-                f"{out['import']['bare_seconds']:.2f} s → {out['import']['ratio']}×")
+                f"{out['import']['bare_seconds']:.2f} s → {out['import']['ratio']}× (steps {out['import']['steps_seconds']})")
         run_deadline_here = "deadline" in parts and config.deadline
         if "pages" in parts or run_deadline_here:
             with Gunicorn(config.url, workers, DATA_DIR / f"gunicorn-{config.name}.log") as server:
