@@ -54,11 +54,13 @@ class Recorder:
     lock: threading.Lock = field(default_factory=threading.Lock)
     last_done: float = 0.0
 
-    def add(self, kind: str, seconds: float, status: int | str, outcome: str, detail: str = "") -> None:
+    def add(self, kind: str, seconds: float | None, status: int | str, outcome: str, detail: str = "") -> None:
+        """One request (or, with seconds None, a problem found in a page, not a request)."""
         with self.lock:
-            self.latencies.append(seconds)
-            self.by_kind[kind].append(seconds)
-            self.statuses[str(status)] += 1
+            if seconds is not None:
+                self.latencies.append(seconds)
+                self.by_kind[kind].append(seconds)
+                self.statuses[str(status)] += 1
             self.last_done = max(self.last_done, time.perf_counter())
             if outcome == "conflict":
                 self.conflicts += 1
@@ -118,7 +120,7 @@ class VirtualTeacher:
         """Post the note form read from `page` with `fields`; follow the redirect back to the note."""
         form = find_form(page.text, self.note_path)
         if form is None:
-            self.recorder.add(kind, 0.0, "no form", "error", "the note page has no form to write in")
+            self.recorder.add(kind, None, "no form", "error", "the note page has no form to write in")
             return None
         response = self._request(kind, "POST", self.note_path, form.values(**fields, action=action))
         if response is None:
