@@ -123,10 +123,16 @@ def _adjustments(evaluation_ids: list[int]) -> dict[tuple[int, int], list[Evalua
     return found
 
 
-def _open_contests(evaluation_ids: list[int]) -> dict[int, int]:
-    """Open contests by evaluation id."""
+def _open_contests(evaluation_ids: list[int], contests: list | None = None) -> dict[int, int]:
+    """Open contests by evaluation id (counted in `contests`, the year's, when the caller has them)."""
     if not evaluation_ids:
         return {}
+    if contests is not None:
+        found: dict[int, int] = defaultdict(int)
+        for c in contests:
+            if c.evaluation_id in evaluation_ids and c.status == ContestStatus.OPEN:
+                found[c.evaluation_id] += 1
+        return dict(found)
     rows = db.session.execute(select(EvaluationContest.evaluation_id, func.count()).where(
         EvaluationContest.evaluation_id.in_(evaluation_ids), EvaluationContest.status == ContestStatus.OPEN)
         .group_by(EvaluationContest.evaluation_id)).all()
@@ -165,7 +171,7 @@ def month_inputs(year: SchoolYear, months: list[date], today: date) -> dict[tupl
 
 
 def semester_inputs(year: SchoolYear, term: int, today: date) -> dict[int, SemesterInputs]:
-    """SemesterInputs by mentor id for everyone with a main mentoring during the semester (two queries).
+    """SemesterInputs by mentor id for everyone with a main mentoring during the semester (one query).
 
     The cut-off is the semester's last day, or today while it runs. A support plan is due
     `plan_due_days` after the mentoring started; it counts as on time when it was submitted on
@@ -176,11 +182,11 @@ def semester_inputs(year: SchoolYear, term: int, today: date) -> dict[int, Semes
     cutoff = min(end, today)
     if cutoff < start:  # the semester has not begun
         return {}
-    pledged = set(db.session.scalars(select(Pledge.user_id).where(
-        Pledge.school_year_id == year.id, Pledge.willing.is_(True))))
+    pledged = (select(Pledge.id).where(Pledge.user_id == Assignment.mentor_id, Pledge.school_year_id == year.id,
+                                       Pledge.willing.is_(True)).exists())
     rows = db.session.execute(
         select(Assignment.mentor_id, Assignment.student_id, func.min(Assignment.started_on),
-               Student.status, Student.status_date, SupportPlan.status, SupportPlan.submitted_on_time)
+               Student.status, Student.status_date, SupportPlan.status, SupportPlan.submitted_on_time, pledged)
         .join(Student, Student.id == Assignment.student_id)
         .outerjoin(SupportPlan, and_(SupportPlan.student_id == Assignment.student_id,
                                      SupportPlan.school_year_id == Assignment.school_year_id))
@@ -189,7 +195,10 @@ def semester_inputs(year: SchoolYear, term: int, today: date) -> dict[int, Semes
         .group_by(Assignment.mentor_id, Assignment.student_id, Student.status, Student.status_date,
                   SupportPlan.status, SupportPlan.submitted_on_time)).all()
     tally: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for mentor_id, _student_id, started, status, status_date, plan_status, plan_on_time in rows:
+    pledged_mentors = set()
+    for mentor_id, _student_id, started, status, status_date, plan_status, plan_on_time, has_pledged in rows:
+        if has_pledged:
+            pledged_mentors.add(mentor_id)
         t = tally[mentor_id]
         if _as_date(started) + timedelta(days=year.plan_due_days) <= cutoff:
             t["plans_due"] += 1
@@ -202,7 +211,7 @@ def semester_inputs(year: SchoolYear, term: int, today: date) -> dict[int, Semes
         t["mentees"] += 1
         if not (status == StudentStatus.DROPPED_OUT and left):
             t["retained"] += 1
-    return {mentor_id: SemesterInputs(pledged=mentor_id in pledged, **t) for mentor_id, t in tally.items()}
+    return {mentor_id: SemesterInputs(pledged=mentor_id in pledged_mentors, **t) for mentor_id, t in tally.items()}
 
 
 def _people(ids) -> dict[int, dict]:
@@ -351,7 +360,7 @@ def _month_result(year, month, rubric, inputs, evaluation, scores, adjustments, 
             "bands": rubric["bands"], "settings": rubric["settings"]} | {"evaluation": _status(evaluation)}
 
 
-def _semester_result(year, term, rubric, today, stored) -> dict:
+def _semester_result(year, term, rubric, today, stored, contests=None) -> dict:
     """The semester sheet, with the month sheets of its months (for a snapshot to keep them)."""
     months = scored_months(year, term, today)
     inputs = month_inputs(year, months, today)
@@ -396,7 +405,7 @@ def _semester_result(year, term, rubric, today, stored) -> dict:
                                  "bonus": bonus, "penalty": penalty}})
     rows = _finish(rows, rubric)
     departments = _departments(rows, rubric)
-    contests = _open_contests(ids)
+    contests = _open_contests(ids, contests)
     return {"key": key, "kind": "semester", "term": term, "months": [month_key(m) for m in months],
             "criteria": criteria, "items": items, "month_max": month_max, "rows": rows, "departments": departments,
             "commendations": _commendations(rows, departments), "unscored": unscored, "as_of": today.isoformat(),
@@ -418,16 +427,18 @@ def _sum_inputs(month_sheets: dict, user_id: int) -> dict[str, int]:
 
 # --- public: the sheets -----------------------------------------------------------------------
 
-def semester_sheet(year: SchoolYear, term: int, today: date, stored: dict[str, Evaluation] | None = None) -> dict:
+def semester_sheet(year: SchoolYear, term: int, today: date, stored: dict[str, Evaluation] | None = None,
+                   contests: list | None = None) -> dict:
     """The semester result: the locked snapshot when locked, else computed now."""
     stored = evaluations_of(year) if stored is None else stored
     evaluation = stored.get(semester_key(term))
     if evaluation is not None and evaluation.status == EvaluationStatus.LOCKED and evaluation.snapshot:
         return evaluation.snapshot | {"evaluation": _status(evaluation)}
-    return _semester_result(year, term, rubric_dict(year), today, stored)
+    return _semester_result(year, term, rubric_dict(year), today, stored, contests)
 
 
-def month_sheet(year: SchoolYear, month: date, today: date, stored: dict[str, Evaluation] | None = None) -> dict:
+def month_sheet(year: SchoolYear, month: date, today: date, stored: dict[str, Evaluation] | None = None,
+                contests: list | None = None) -> dict:
     """A month's result: from its semester's snapshot when that semester is locked, else computed now."""
     stored = evaluations_of(year) if stored is None else stored
     term = semester_of(year, month)
@@ -443,20 +454,21 @@ def month_sheet(year: SchoolYear, month: date, today: date, stored: dict[str, Ev
     ids = [evaluation.id] if evaluation else []
     people = _people({uid for uid, _m in inputs})
     result = _month_result(year, month, rubric, inputs, evaluation, _scores(ids), _adjustments(ids), people, today)
-    result["open_contests"] = sum(_open_contests(ids).values())
+    result["open_contests"] = sum(_open_contests(ids, contests).values())
     result["semester_locked"] = False
     return result
 
 
-def year_sheet(year: SchoolYear, today: date, stored: dict[str, Evaluation] | None = None) -> dict:
+def year_sheet(year: SchoolYear, today: date, stored: dict[str, Evaluation] | None = None,
+               contests: list | None = None) -> dict:
     """The year result from the two semesters (their snapshots when locked)."""
     stored = evaluations_of(year) if stored is None else stored
     evaluation = stored.get(YEAR_KEY)
     if evaluation is not None and evaluation.status == EvaluationStatus.LOCKED and evaluation.snapshot:
         return evaluation.snapshot | {"evaluation": _status(evaluation)}
     rubric = rubric_dict(year)
-    s1 = semester_sheet(year, 1, today, stored)
-    s2 = semester_sheet(year, 2, today, stored) if year.semester2_start <= today else None
+    s1 = semester_sheet(year, 1, today, stored, contests)
+    s2 = semester_sheet(year, 2, today, stored, contests) if year.semester2_start <= today else None
     w1, w2 = rubric["settings"]["w1"], rubric["settings"]["w2"]
     by_user: dict[int, dict] = {}
     for term, sheet in ((1, s1), (2, s2)):
@@ -485,17 +497,19 @@ def year_sheet(year: SchoolYear, today: date, stored: dict[str, Evaluation] | No
             "bands": rubric["bands"], "settings": rubric["settings"], "evaluation": _status(evaluation)}
 
 
-def sheet(year: SchoolYear, key: str, today: date) -> dict | None:
-    """Any sheet by key ("2026-11", "s1", "s2", "year"); None for a key not of this year."""
+def sheet(year: SchoolYear, key: str, today: date, stored: dict[str, Evaluation] | None = None,
+          contests: list | None = None) -> dict | None:
+    """Any sheet by key ("2026-11", "s1", "s2", "year"); None for a key not of this year. A page that has
+    the year's evaluations (`evaluations_of`) and contests (`services.contests_of`) passes them."""
     parsed = parse_key(year, key)
     if parsed is None:
         return None
     kind, month, term = parsed
     if kind == EvaluationKind.MONTH:
-        return month_sheet(year, month, today)
+        return month_sheet(year, month, today, stored, contests)
     if kind == EvaluationKind.SEMESTER:
-        return semester_sheet(year, term, today)
-    return year_sheet(year, today)
+        return semester_sheet(year, term, today, stored, contests)
+    return year_sheet(year, today, stored, contests)
 
 
 def row_of(result: dict, user_id: int) -> dict | None:

@@ -52,9 +52,9 @@ def _refusal(err: Exception) -> str:
     return str(err) if isinstance(err, RuleError) else _("Phiếu vừa được người khác thay đổi; hãy thử lại.")
 
 
-def _sheet_or_404(year, key):
+def _sheet_or_404(year, key, stored=None, contests=None):
     today = local_today()
-    result = results.sheet(year, key, today)
+    result = results.sheet(year, key, today, stored, contests)
     if result is None:
         abort(404)
     return result, today
@@ -149,8 +149,8 @@ def _typed_cells(result):
 
 
 def _render_sheet(year, key, result, today, *, typed=None, errors=None, conflicts=None, status=200,
-                  adjustment_form=None, lock_form=None, unlock_form=None):
-    frozen = services.frozen_reason(year, key)
+                  adjustment_form=None, lock_form=None, unlock_form=None, stored=None, contests=None):
+    frozen = services.frozen_reason(year, key, stored)
     scorer = can_score_emulation(current_user) and not frozen and result["kind"] != "year"
     manual = [c for c in result.get("criteria", []) if c["source"] == CriterionSource.MANUAL]
     items = result.get("items", [])
@@ -162,7 +162,7 @@ def _render_sheet(year, key, result, today, *, typed=None, errors=None, conflict
         adjustment_form.criterion_id.choices = [
             SelectChoice(c["id"], f"{'+' if c['source'] == 'bonus' else '−'} {c['label']} "
                                   f"({_('tối đa')} {format_points(c['max'])})") for c in items]
-    contests = [c for c in services.contests_of(year) if c.evaluation.key == key
+    contests = [c for c in (services.contests_of(year) if contests is None else contests) if c.evaluation.key == key
                 or (result["kind"] == "semester" and c.evaluation.key in result.get("months", []))]
     return render_template(
         "emulation/sheet.html", year=year, key=key, result=result, today=today, frozen=frozen, scorer=scorer,
@@ -177,8 +177,9 @@ def _render_sheet(year, key, result, today, *, typed=None, errors=None, conflict
 @role_required(*VIEWERS)
 def sheet(key: str):
     year = require_year()
-    result, today = _sheet_or_404(year, key)
-    page = _render_sheet(year, key, result, today)
+    stored, contests = results.evaluations_of(year), services.contests_of(year)  # loaded once for the page
+    result, today = _sheet_or_404(year, key, stored, contests)
+    page = _render_sheet(year, key, result, today, stored=stored, contests=contests)
     db.session.commit()  # a new year's default rubric is kept (committed last: nothing loaded expires)
     return page
 
