@@ -75,9 +75,14 @@ def date_line(place_name: str | None, day: date) -> str:
 
 def mentors_text(assignments: list[Assignment]) -> str:
     """Main mentor first, then supporting mentors in the order they started."""
-    ordered = sorted(assignments, key=lambda a: (a.role != MentorRole.MAIN, a.started_on, a.id))
-    return "; ".join(f"{n}. {a.mentor.full_name}" + (f" {SUPPORT_MARK}" if a.role == MentorRole.SUPPORT else "")
-                     for n, a in enumerate(ordered, start=1))
+    return mentors_text_of([(a.id, a.role, a.started_on, a.mentor.full_name) for a in assignments])
+
+
+def mentors_text_of(entries: list[tuple[int, MentorRole, date, str]]) -> str:
+    """`mentors_text` from (assignment id, role, started on, mentor's name) rows."""
+    ordered = sorted(entries, key=lambda e: (e[1] != MentorRole.MAIN, e[2], e[0]))
+    return "; ".join(f"{n}. {name}" + (f" {SUPPORT_MARK}" if role == MentorRole.SUPPORT else "")
+                     for n, (_id, role, _started, name) in enumerate(ordered, start=1))
 
 
 def _class_key(name: str) -> tuple:

@@ -2,8 +2,8 @@
 (`flask report district`): a summary sheet with one row per school and the district's totals, and the
 appendix table of every school's sponsored students.
 
-Each school's part is its report as the school's page shows it: the submitted snapshot, else the draft
-generated now. Schools are written one at a time and the workbook streams its rows to disk
+Each school's part is its report's figures and student table as the school's page shows them: the
+submitted snapshot, else computed now (`services.summary`). Schools are written one at a time and the workbook streams its rows to disk
 (XlsxWriter's constant_memory), so memory stays flat however many schools there are. Every school's part
 is audited as an export with the students it contains. The workbook stays Vietnamese, formula-safe.
 """
@@ -47,7 +47,7 @@ def school_parts(year_name: str, term: int) -> Iterator[SchoolPart]:
     for school_id, year_id in schools:
         school, year = db.session.get(School, school_id), db.session.get(SchoolYear, year_id)
         report = services.report_of(year, term)
-        doc = services.document(school, year, term, report)
+        doc = services.summary(school, year, term, report)
         services.record_view(doc, year, "exported", school_id=school.id, via="district")
         state = "submitted" if report is not None and report.locked else ("draft" if report else "not started")
         part = SchoolPart(school.id, school.name, state, doc["as_of"],

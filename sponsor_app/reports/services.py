@@ -45,10 +45,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload
 
 from .. import audit
-from ..assignments.official_list import _class_key, date_line, mentors_text, year_label
+from ..assignments.official_list import _class_key, date_line, mentors_text_of, year_label
 from ..emulation import export as emulation_export
 from ..emulation import results as emulation_results
 from ..exceptions import RuleError
@@ -79,6 +78,7 @@ from ..models import (
 from ..progress.calendar import campaign_months, note_due
 from ..progress.due import due_notes
 from ..screening.services import CATEGORIES, category_condition
+from ..text import join_name
 from ..timeutil import SCHOOL_TZ, local_today, utcnow
 
 FORMAT = 1  # the snapshot's layout version
@@ -155,13 +155,13 @@ def figures(school_id: int, year: SchoolYear, as_of: date) -> dict[str, int | st
 
     end = end_of(as_of)
     f: dict[str, int | str] = {}
-    f["staff"] = db.session.scalar(staff_query(school_id).with_only_columns(func.count(User.id.distinct())))
-    row = db.session.execute(
-        select(func.count(Pledge.id), func.coalesce(func.sum(Pledge.capacity), 0))
-        .join(User, User.id == Pledge.user_id)
-        .where(Pledge.school_year_id == year.id, Pledge.willing.is_(True), Pledge.pledged_on <= as_of,
-               User.active.is_(True))).one()
-    f["pledged"], f["pledged_places"] = row[0], int(row[1])
+    staff = staff_query(school_id).with_only_columns(func.count(User.id.distinct())).scalar_subquery()
+    pledges = (select(func.count(Pledge.id).label("n"), func.coalesce(func.sum(Pledge.capacity), 0).label("places"))
+               .join(User, User.id == Pledge.user_id)
+               .where(Pledge.school_year_id == year.id, Pledge.willing.is_(True), Pledge.pledged_on <= as_of,
+                      User.active.is_(True)).subquery())
+    row = db.session.execute(select(staff, pledges.c.n, pledges.c.places)).one()
+    f["staff"], f["pledged"], f["pledged_places"] = row[0], row[1], int(row[2])
 
     screened = and_(Screening.school_id == school_id, Screening.school_year_id == year.id,
                     Screening.proposed_on <= as_of)
@@ -179,13 +179,12 @@ def figures(school_id: int, year: SchoolYear, as_of: date) -> dict[str, int | st
 
     approved_ids = _approved_ids(school_id, year, as_of)
     running = db.session.execute(
-        select(Assignment.student_id, Assignment.mentor_id, Assignment.role)
+        select(Assignment.student_id, Assignment.mentor_id, Assignment.role, Assignment.student_id.in_(approved_ids))
         .where(Assignment.school_id == school_id, Assignment.school_year_id == year.id, _running_on(as_of))).all()
-    approved_set = set(db.session.scalars(approved_ids))
-    f["assigned"] = len({s for s, _m, r in running if r == MentorRole.MAIN and s in approved_set})
-    f["main_mentors"] = len({m for _s, m, r in running if r == MentorRole.MAIN})
-    f["support_mentors"] = len({m for _s, m, r in running if r == MentorRole.SUPPORT})
-    f["staff_with_mentee"] = len({m for _s, m, _r in running})
+    f["assigned"] = len({s for s, _m, r, approved in running if r == MentorRole.MAIN and approved})
+    f["main_mentors"] = len({m for _s, m, r, _a in running if r == MentorRole.MAIN})
+    f["support_mentors"] = len({m for _s, m, r, _a in running if r == MentorRole.SUPPORT})
+    f["staff_with_mentee"] = len({m for _s, m, _r, _a in running})
     f["coverage_students"] = pct(f["assigned"], f["approved"])
     f["coverage_staff"] = pct(f["staff_with_mentee"], f["staff"])
 
@@ -216,29 +215,29 @@ def figures(school_id: int, year: SchoolYear, as_of: date) -> dict[str, int | st
                MonthlyNote.status == NoteStatus.SUBMITTED, MonthlyNote.submitted_at < end)).one()
     f["support_items"], f["support_students"], f["support_vnd"] = row[0], row[1], int(row[2])
 
+    school_dropouts = (select(func.count()).select_from(Student)
+                       .where(Student.school_id == school_id, Student.status == StudentStatus.DROPPED_OUT,
+                              Student.status_date.between(year.start_date, as_of)).scalar_subquery())
     row = db.session.execute(
         select(func.count(),
                func.count().filter(_at_school_on(as_of)),
                func.count().filter(and_(Student.status == StudentStatus.TRANSFERRED, Student.status_date <= as_of)),
-               func.count().filter(and_(Student.status == StudentStatus.DROPPED_OUT, Student.status_date <= as_of)))
+               func.count().filter(and_(Student.status == StudentStatus.DROPPED_OUT, Student.status_date <= as_of)),
+               school_dropouts)
         .where(Student.id.in_(approved_ids))).one()
-    f["mentees"], f["retained"], f["transferred"], f["dropped_out"] = row
-    f["school_dropouts"] = db.session.scalar(
-        select(func.count()).select_from(Student)
-        .where(Student.school_id == school_id, Student.status == StudentStatus.DROPPED_OUT,
-               Student.status_date.between(year.start_date, as_of)))
+    f["mentees"], f["retained"], f["transferred"], f["dropped_out"], f["school_dropouts"] = row
 
+    referrals = (select(func.count(Referral.id)).join(Escalation, Escalation.id == Referral.escalation_id)
+                 .where(Escalation.school_id == school_id, Escalation.school_year_id == year.id,
+                        Referral.referred_on <= as_of).scalar_subquery())
     row = db.session.execute(
         select(func.count(),
-               func.count().filter(and_(Escalation.status == EscalationStatus.CLOSED, Escalation.closed_at < end)))
+               func.count().filter(and_(Escalation.status == EscalationStatus.CLOSED, Escalation.closed_at < end)),
+               referrals)
         .select_from(Escalation)
         .where(Escalation.school_id == school_id, Escalation.school_year_id == year.id,
                Escalation.raised_at < end)).one()
-    f["escalations"], f["escalations_closed"] = row
-    f["referrals"] = db.session.scalar(
-        select(func.count(Referral.id)).join(Escalation, Escalation.id == Referral.escalation_id)
-        .where(Escalation.school_id == school_id, Escalation.school_year_id == year.id,
-               Referral.referred_on <= as_of))
+    f["escalations"], f["escalations_closed"], f["referrals"] = row
     return f
 
 
@@ -336,29 +335,31 @@ def student_rows(school_id: int, year: SchoolYear, as_of: date, *, with_progress
     """The appendix table as of `as_of`: students approved by then and still at school, with the
     mentors running on that day (and, in report 2, their progress). Four queries."""
     found = db.session.execute(
-        select(Student, Screening, ClassGroup)
+        select(Student.id, Student.family_name, Student.middle_name, Student.given_name, Student.sort_key,
+               Screening.circumstances_text, Screening.conduct_text, ClassGroup.name, ClassGroup.grade)
         .join(Screening, and_(Screening.student_id == Student.id, Screening.school_year_id == year.id))
         .join(Enrollment, and_(Enrollment.student_id == Student.id, Enrollment.school_year_id == year.id))
         .join(ClassGroup, ClassGroup.id == Enrollment.class_group_id)
         .where(Student.school_id == school_id, Screening.decision == Decision.APPROVED,
                _decided_by(as_of), _at_school_on(as_of))).all()
-    ids = [s.id for s, _sc, _c in found]
-    by_student: dict[int, list[Assignment]] = defaultdict(list)
-    if ids:
-        for a in db.session.scalars(select(Assignment).where(
-                Assignment.school_year_id == year.id, Assignment.student_id.in_(ids), _running_on(as_of))
-                .options(joinedload(Assignment.mentor).lazyload(User.role_rows))):
-            by_student[a.student_id].append(a)
+    # Columns, not ORM objects: the table of a large school has hundreds of rows.
+    by_student: dict[int, list[tuple]] = defaultdict(list)
+    if found:
+        for student_id, *entry in db.session.execute(
+                select(Assignment.student_id, Assignment.id, Assignment.role, Assignment.started_on, User.full_name)
+                .join(User, User.id == Assignment.mentor_id)
+                .where(Assignment.school_id == school_id, Assignment.school_year_id == year.id,
+                       _running_on(as_of))):
+            by_student[student_id].append(tuple(entry))
     latest = latest_ratings(school_id, year, as_of) if with_progress else {}
-    found = sorted(found, key=lambda r: (r[2].grade, _class_key(r[2].name), r[0].sort_key, r[0].id))
+    found = sorted(found, key=lambda r: (r.grade, _class_key(r.name), r.sort_key, r.id))
     rows = []
-    for n, (student, screening, class_group) in enumerate(found, start=1):
-        row = {"tt": n, "student_id": student.id, "name": student.full_name, "class": class_group.name,
-               "circumstances": (screening.circumstances_text or "").strip(),
-               "conduct": (screening.conduct_text or "").strip(),
-               "mentors": mentors_text(by_student.get(student.id, []))}
+    for n, r in enumerate(found, start=1):
+        row = {"tt": n, "student_id": r.id, "name": join_name(r.family_name, r.middle_name, r.given_name),
+               "class": r.name, "circumstances": (r.circumstances_text or "").strip(),
+               "conduct": (r.conduct_text or "").strip(), "mentors": mentors_text_of(by_student.get(r.id, []))}
         if with_progress:
-            row["progress"] = progress_text(latest.get(student.id))
+            row["progress"] = progress_text(latest.get(r.id))
         rows.append(row)
     return rows
 
@@ -499,6 +500,20 @@ def generate(school: School, year: SchoolYear, term: int, report: SemesterReport
     }
     return {"format": FORMAT, "term": term, "year": year.name, "as_of": as_of.isoformat(),
             "generated_at": utcnow().isoformat(timespec="seconds"), "parts": parts}
+
+
+def summary(school: School, year: SchoolYear, term: int, report: SemesterReport | None) -> dict:
+    """The parts of the report a summary of several schools needs (`reports.district`): its date, the
+    figures and the student table. The submitted snapshot's, else computed now like `generate` (without
+    the header, narrative, changes and commendations, which a summary does not show)."""
+    if report is not None and report.locked and report.snapshot:
+        doc = report.snapshot
+        return {"term": doc["term"], "year": doc["year"], "as_of": doc["as_of"],
+                "parts": {"figures": doc["parts"]["figures"], "students": doc["parts"]["students"]}}
+    as_of = report.as_of if report else default_as_of(year, term, local_today())
+    rows = student_rows(school.id, year, as_of, with_progress=term == 2)
+    return {"term": term, "year": year.name, "as_of": as_of.isoformat(),
+            "parts": {"figures": figures_part(figures(school.id, year, as_of)), "students": students_part(rows, term)}}
 
 
 def document(school: School, year: SchoolYear, term: int, report: SemesterReport | None) -> dict:
