@@ -172,22 +172,21 @@ def register_template_helpers(app: Flask) -> None:
 
 def format_points_ui(value) -> str:
     """Points as 7,5 (7.5 in the English UI), without trailing zeros."""
-    from flask_babel import get_locale
-
+    from .context import ui_locale
     from .forms import format_points
 
     text = format_points(value)
-    return text.replace(",", ".") if str(get_locale()) == "en" else text
+    return text.replace(",", ".") if ui_locale() == "en" else text
 
 
 def format_number(value, decimals: int = 0) -> str:
     """Vietnamese number format 1.234.567 and 6,5 (1,234,567 and 6.5 in the English UI)."""
-    from flask_babel import get_locale
+    from .context import ui_locale
 
     if value is None:
         return ""
     text = f"{value:,.{decimals}f}"
-    if str(get_locale()) == "en":
+    if ui_locale() == "en":
         return text
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 

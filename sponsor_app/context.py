@@ -1,11 +1,23 @@
 """Per-request context: the school year being viewed."""
 
-from flask import g, session
+from flask import g, has_request_context, session
 from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db
 from .models import SchoolYear
+
+
+def ui_locale() -> str:
+    """The request's interface language ("vi" or "en"), looked up once per request (number filters
+    run hundreds of times on a sheet); "vi" outside requests (commands, exports)."""
+    if not has_request_context():
+        return "vi"
+    if "ui_locale" not in g:
+        from flask_babel import get_locale
+
+        g.ui_locale = str(get_locale())
+    return g.ui_locale
 
 
 def school_years(school_id: int) -> list[SchoolYear]:

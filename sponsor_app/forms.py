@@ -51,10 +51,9 @@ class _WTFormsTranslations:
 
     @staticmethod
     def _vi() -> bool:
-        from flask import has_request_context
-        from flask_babel import get_locale
+        from .context import ui_locale
 
-        return not has_request_context() or str(get_locale()) == "vi"
+        return ui_locale() == "vi"
 
     def gettext(self, string):
         return WTFORMS_VI.get(string, string) if self._vi() else string

@@ -101,20 +101,18 @@ class StaffLoad:
         return max(0, self.capacity - self.load)
 
 
-def _active_count(year: SchoolYear, role: MentorRole):
-    """A correlated count of the user's active mentees of `role` in `year`."""
-    return (select(func.count(Assignment.id))
-            .where(Assignment.mentor_id == User.id, Assignment.school_year_id == year.id,
-                   Assignment.role == role, Assignment.ended_on.is_(None))
-            .correlate(User).scalar_subquery())
-
-
 def staff_loads(school_id: int, year: SchoolYear, department_ids: list[int] | None = None) -> list[StaffLoad]:
     """Every active staff member with pledge, department and active mentee counts, in one statement
     (whatever the number of staff: the assignment board and coverage run it on every view)."""
+    counts = (select(Assignment.mentor_id,
+                     func.count().filter(Assignment.role == MentorRole.MAIN).label("main"),
+                     func.count().filter(Assignment.role == MentorRole.SUPPORT).label("support"))
+              .where(Assignment.school_year_id == year.id, Assignment.ended_on.is_(None))
+              .group_by(Assignment.mentor_id).subquery())
     stmt = (staff_query(school_id)
             .outerjoin(Pledge, and_(Pledge.user_id == User.id, Pledge.school_year_id == year.id))
-            .add_columns(Pledge, _active_count(year, MentorRole.MAIN), _active_count(year, MentorRole.SUPPORT))
+            .outerjoin(counts, counts.c.mentor_id == User.id)
+            .add_columns(Pledge, func.coalesce(counts.c.main, 0), func.coalesce(counts.c.support, 0))
             .options(joinedload(User.department), lazyload(User.role_rows))
             .order_by(User.sort_key, User.id))
     if department_ids is not None:

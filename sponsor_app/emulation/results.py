@@ -146,8 +146,10 @@ def month_inputs(year: SchoolYear, months: list[date], today: date) -> dict[tupl
     if not months:
         return {}
     stmt, table = due_notes(year.school_id, year, months)
-    family = (select(NoteContact.note_id).where(NoteContact.with_whom == ContactWith.FAMILY)
-              .group_by(NoteContact.note_id).subquery())
+    # A note with a family contact: looked up per note (an aggregate over every school's contacts
+    # would grow with the deployment).
+    family = (select(NoteContact.id).where(NoteContact.note_id == MonthlyNote.id,
+                                           NoteContact.with_whom == ContactWith.FAMILY).exists())
     sent = MonthlyNote.id.is_not(None)
     stmt = (stmt.add_columns(
         Assignment.mentor_id, table.c.month,
@@ -156,11 +158,10 @@ def month_inputs(year: SchoolYear, months: list[date], today: date) -> dict[tupl
         func.count(MonthlyNote.id).filter(or_(MonthlyNote.submitted_on_time.is_(False),
                                               MonthlyNote.submitted_on_time.is_(None))),
         func.count(MonthlyNote.id).filter(MonthlyNote.review_status == ReviewStatus.SEEN),
-        func.count(family.c.note_id),
+        func.count(MonthlyNote.id).filter(family),
         func.count(MonthlyNote.id).filter(MonthlyNote.rating == Rating.PROGRESS),
         func.count(MonthlyNote.id).filter(MonthlyNote.rating == Rating.STEADY),
         func.count(MonthlyNote.id).filter(MonthlyNote.rating == Rating.DECLINE))
-        .outerjoin(family, family.c.note_id == MonthlyNote.id)
         .group_by(Assignment.mentor_id, table.c.month))
     found = {}
     for mentor_id, month, *counts in db.session.execute(stmt).all():
