@@ -23,6 +23,8 @@ bench/RESULTS.md and bench/results.json (a partial run: bench/.data/last-run.jso
 """
 
 import argparse
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -196,7 +198,26 @@ def deadline_day(server: Gunicorn, config: BenchConfig, picks: dict, password: s
     return day
 
 
+@contextlib.contextmanager
+def exclusive(config: BenchConfig):
+    """One run at a time on a configuration's database (another run's restore would delete this one's
+    rows, and both would measure each other's load)."""
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    with (DATA_DIR / f"{config.name}.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"  another bench run is using {config.name}: waiting for it to finish ...")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def run_config(config: BenchConfig, args, workers: Workers) -> dict:
+    with exclusive(config):
+        return _run_config(config, args, workers)
+
+
+def _run_config(config: BenchConfig, args, workers: Workers) -> dict:
     parts = set(args.only)
     out = {"size": config.size, "backend": config.backend}
     out["database"] = ensure_database(config, args.regenerate, args.seed)
