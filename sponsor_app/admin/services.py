@@ -4,7 +4,7 @@ import secrets
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from .. import audit
 from ..assignments.services import REASON_STUDENT_LEFT, end_student_assignments
@@ -255,14 +255,25 @@ def change_status(student: Student, status: StudentStatus, on: date | None, *, b
         end_student_assignments(student, REASON_STUDENT_LEFT, by=by)
 
 
-def enroll(student: Student, year: SchoolYear, class_group: ClassGroup) -> Enrollment:
+def enroll(student: Student, year: SchoolYear, class_group: ClassGroup) -> None:
     """Put the student in `class_group` for `year` (moving them if already in another class)."""
-    enrollment = db.session.scalar(select(Enrollment).where(
-        Enrollment.student_id == student.id, Enrollment.school_year_id == year.id))
-    if enrollment is None:
-        enrollment = Enrollment(student_id=student.id, school_year_id=year.id, class_group_id=class_group.id)
-        db.session.add(enrollment)
-    else:
-        enrollment.class_group_id = class_group.id
-    return enrollment
+    enroll_all([(student.id, class_group.id)], year)
+
+
+def enroll_all(placements: list[tuple[int, int]], year: SchoolYear) -> None:
+    """`enroll` for many (student id, class id) at once (a class list): the students' enrollments of
+    `year` are looked up in a few queries and the new ones inserted together, not one by one."""
+    found: dict[int, Enrollment] = {}
+    ids = [student_id for student_id, _class_id in placements]
+    for start in range(0, len(ids), 500):
+        found.update((e.student_id, e) for e in db.session.scalars(select(Enrollment).where(
+            Enrollment.school_year_id == year.id, Enrollment.student_id.in_(ids[start:start + 500]))))
+    new = {}
+    for student_id, class_id in placements:
+        if student_id in found:
+            found[student_id].class_group_id = class_id
+        else:
+            new[student_id] = {"student_id": student_id, "school_year_id": year.id, "class_group_id": class_id}
+    if new:
+        db.session.execute(insert(Enrollment), list(new.values()))
 

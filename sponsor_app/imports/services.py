@@ -28,10 +28,10 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 
 from .. import audit
-from ..admin.services import change_status, enroll, suggest_username
+from ..admin.services import change_status, enroll_all, suggest_username
 from ..extensions import db
 from ..models import (
     ClassGroup,
@@ -581,26 +581,34 @@ def apply_students(result: ParseResult, year: SchoolYear, *, by: User | None = N
                            grade=grade_from_class_name(name))
         db.session.add(group)
         classes[class_key(name)] = group
-    students = []
     for row in result.rows:
-        student = row.target
-        if student is None:
-            student = Student(school_id=year.school_id, code=row.values["code"], status=StudentStatus.ENROLLED)
-            db.session.add(student)
-        _update_student(student, row.values)
-        students.append(student)
+        if row.target is not None:
+            _update_student(row.target, row.values)
     db.session.flush()
-    # Each student appears once (duplicates are row errors), so nothing pending can change
-    # what enroll() looks up: skip the autoflush before each of its queries.
-    with db.session.no_autoflush:
-        for row, student in zip(result.rows, students, strict=True):
-            enroll(student, year, classes[class_key(row.values["class_name"])])
+    # New students (most of a first import) are inserted together, not object by object.
+    new_rows = [row for row in result.rows if row.target is None]
+    new_ids: list[int] = []
+    for chunk in _chunks([_new_student(year, row.values) for row in new_rows]):
+        new_ids += db.session.scalars(insert(Student).returning(Student.id, sort_by_parameter_order=True), chunk).all()
+    student_ids = {id(row): student_id for row, student_id in zip(new_rows, new_ids, strict=True)}
+    enroll_all([(row.target.id if row.target is not None else student_ids[id(row)],
+                 classes[class_key(row.values["class_name"])].id) for row in result.rows], year)
     summary = ImportSummary(rows=len(result.rows), created=result.count("new"), updated=result.count("update"),
                             classes_created=list(result.new_classes))
     audit.record("import_students", None, user=by, school_id=year.school_id, year=year.name, file=source,
                  rows=summary.rows, created=summary.created, updated=summary.updated,
                  classes_created=summary.classes_created)
     return summary
+
+
+def _new_student(year: SchoolYear, values: dict) -> dict:
+    """The columns of a student first met in a class list (what `_update_student` sets on a new
+    student: a status other than "đang học" dates from today, as `change_status` dates it)."""
+    status = values.get("status") or StudentStatus.ENROLLED
+    return ({name: values[name] or None for name in STUDENT_TEXT_FIELDS if name in values}
+            | Student.name_columns(values["family_name"], values["middle_name"], values["given_name"], values["code"])
+            | {"school_id": year.school_id, "code": values["code"], "date_of_birth": values.get("date_of_birth"),
+               "status": status, "status_date": None if status == StudentStatus.ENROLLED else local_today()})
 
 
 def _update_student(student: Student, values: dict) -> None:

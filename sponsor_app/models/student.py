@@ -60,11 +60,19 @@ class Student(TimestampMixin, db.Model):
     def full_name(self) -> str:
         return join_name(self.family_name, self.middle_name, self.given_name)
 
+    @staticmethod
+    def name_columns(family: str | None, middle: str | None, given: str, code: str | None) -> dict:
+        """The name parts with their derived sort and search keys, as column values (`set_name`, and
+        the inserts of a whole class list)."""
+        family, middle = family or "", middle or ""
+        return {"family_name": family, "middle_name": middle, "given_name": given,
+                "sort_key": name_sort_key(family, middle, given),
+                "search_text": f"{fold(join_name(family, middle, given))} {fold(code)}"}
+
     def set_name(self, family: str, middle: str, given: str) -> None:
         """Set the name parts and the derived sort and search keys."""
-        self.family_name, self.middle_name, self.given_name = family or "", middle or "", given
-        self.sort_key = name_sort_key(family, middle, given)
-        self.search_text = f"{fold(self.full_name)} {fold(self.code)}"
+        for column, value in self.name_columns(family, middle, given, self.code).items():
+            setattr(self, column, value)
 
     def __repr__(self) -> str:
         return f"<Student {self.code}>"
