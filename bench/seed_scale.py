@@ -67,7 +67,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
-from sqlalchemy import bindparam, func, insert, inspect, literal, select, text, update
+from sqlalchemy import bindparam, func, insert, inspect, literal, or_, select, text, update
 from sqlalchemy import case as sql_case
 from werkzeug.security import generate_password_hash
 
@@ -1442,11 +1442,12 @@ class SchoolBuilder:
     def finish(self) -> None:
         """After the rows are in: the links that point both ways (department heads, the focal point)."""
         departments, schools = db.metadata.tables["departments"], db.metadata.tables["schools"]
+        # (updated_at given: a Core UPDATE would stamp it with the real clock through its onupdate)
         db.session.execute(update(departments).where(departments.c.id == bindparam("d_id"))
-                           .values(head_id=bindparam("d_head")),
+                           .values(head_id=bindparam("d_head"), updated_at=self.created),
                            [{"d_id": self.dept_ids[code], "d_head": head.id} for code, head in self.heads.items()])
         db.session.execute(update(schools).where(schools.c.id == self.school_id).values(
-            social_work_focal_id=self.leader.id, principal_name=self.principal_name))
+            social_work_focal_id=self.leader.id, principal_name=self.principal_name, updated_at=self.created))
 
 
 RATINGS = list(Rating)
@@ -1490,20 +1491,24 @@ RESTAMP = {
 
 def restamp(school_id: int, first_new: dict[str, int], spans: list[tuple[datetime, datetime, datetime]]) -> None:
     """Date what the services wrote at the story's moments instead of the real clock: a value stamped
-    between the start and end of an action (a span) becomes that action's moment. One UPDATE per column
-    (the services read none of these timestamps, so this can wait until the school's services are done)."""
+    between the start and end of an action (a span) becomes that action's moment. One UPDATE per table,
+    all its timestamp columns at once (a Core UPDATE would otherwise stamp `updated_at` again through its
+    onupdate). The services read none of these timestamps, so this waits until the school's services are
+    done."""
     if not spans:
         return
     tables = db.metadata.tables
+    first, last = spans[0][0], spans[-1][1]
     for name, (how, columns) in RESTAMP.items():
         table = tables[name]
         scope = table.c.school_id == school_id if how == "school" else table.c.id >= first_new[name]
+        values = {}
         for column in columns:
             col = table.c[column]
-            story = sql_case(*[(col.between(began, ended), literal(moment, type_=col.type))
-                           for began, ended, moment in spans], else_=col)
-            db.session.execute(update(table).where(scope, col.between(spans[0][0], spans[-1][1]))
-                               .values({column: story}))
+            values[column] = sql_case(*[(col.between(began, ended), literal(moment, type_=col.type))
+                                        for began, ended, moment in spans], else_=col)
+        touched = or_(*[table.c[column].between(first, last) for column in columns])
+        db.session.execute(update(table).where(scope, touched).values(values))
     db.session.expire_all()
 
 
@@ -1542,8 +1547,11 @@ class Services:
         """The union scores and publishes every month whose notes fell due (four days after the due day)
         and each semester once over; leadership locks past semesters and past years; one contest a
         complete year, answered."""
-        actions = [(_moment(y.start_date + timedelta(days=7), 8), 0, lambda: ensure_rubric(year))]
         today, order = self.today, 1
+        rubric_day = y.start_date + timedelta(days=7)
+        if rubric_day > today:
+            return []
+        actions = [(_moment(rubric_day, 8), 0, lambda: ensure_rubric(year))]
         first_month_key = None
         for month in year_months(year):
             day = note_due(month, y.note_day) + timedelta(days=4)

@@ -48,7 +48,7 @@ from sponsor_app.timeutil import SCHOOL_TZ
 from tests.conftest import IsolatedClient
 from tests.test_seed import _drop_postgres_database, _own_postgres_database
 
-TODAY = date(2026, 12, 6)
+TODAY = date(2026, 12, 5)  # before the real date: a timestamp taken from the clock shows as "after today"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Dates that are calendars or deadlines, not events: they may lie after today.
 FUTURE_ALLOWED = {("school_years", c) for c in ("start_date", "semester1_end", "semester2_start", "end_date",
@@ -71,7 +71,7 @@ def bench_app(db_url, tmp_path_factory):
         engine.dispose()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SPONSOR_ENV")}
     result = subprocess.run(
-        [sys.executable, "-m", "bench.seed_scale", "--size", "tiny", "--db-url", url, "--today", "06/12/2026",
+        [sys.executable, "-m", "bench.seed_scale", "--size", "tiny", "--db-url", url, "--today", "05/12/2026",
          "--seed", "3"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
