@@ -228,6 +228,8 @@ def run_deadline(server: Gunicorn, picks: dict, password: str, options: Options,
     return {
         "virtual_teachers": len(teachers), "accounts": len(by_account), "mentees_available": picks["deadline"]["available"],
         "login_failures": failures[:5], "seconds": round(elapsed, 1), "think_s": [options.think_min, options.think_max],
+        # What the teachers ask for while answers are quick: one action per mean think time each.
+        "offered_actions_per_s": round(len(teachers) / ((options.think_min + options.think_max) / 2), 1),
         "requests": requests, "rps": round(requests / elapsed, 1) if elapsed else 0.0,
         "p50_ms": _ms(percentile(recorder.latencies, 50)), "p95_ms": _ms(percentile(recorder.latencies, 95)),
         "max_ms": _ms(max(recorder.latencies, default=None)),

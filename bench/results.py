@@ -254,6 +254,12 @@ def markdown(results: dict) -> str:
         f"{results['options']['deadline_seconds']} s, think time {_fmt(think[0])}–{_fmt(think[1])} s between actions",
         "",
     ]
+    busy = {name: c["load_before_http"] for name, c in results.get("configs", {}).items()
+            if (c.get("load_before_http") or 0) > 1}
+    if busy:
+        lines += [f"**The machine was busy with other work during this run** (1-minute load average before the HTTP "
+                  f"measurements: {', '.join(f'{k} {v}' for k, v in busy.items())}, on {m['cores']} cores): the "
+                  "absolute figures are low and noisy; the ratios within one configuration hold better.", ""]
     for name, config in results.get("configs", {}).items():
         db = config.get("database", {})
         lines.append(f"- `{name}`: {db.get('schools', '?')} school(s), {db.get('students', '?')} students, "

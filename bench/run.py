@@ -277,7 +277,10 @@ def observations(results: dict) -> list[str]:
         day = config.get("deadline")
         if day:
             slow = sorted(day["p95_ms_by_kind"].items(), key=lambda kv: -(kv[1] or 0))[:3]
-            notes.append(f"`{name}` deadline day: p95 by action {', '.join(f'{k} {v} ms' for k, v in slow)}; "
+            notes.append(f"`{name}` deadline day: {day['virtual_teachers']} teachers thinking {day['think_s'][0]:g}–"
+                         f"{day['think_s'][1]:g} s ask for about {day['offered_actions_per_s']} actions/s (a save is "
+                         f"two requests, with its redirect); the server answered {day['rps']} req/s, p50 "
+                         f"{day['p50_ms']} ms; p95 by action {', '.join(f'{k} {v} ms' for k, v in slow)}; "
                          f"statuses {day['statuses']}"
                          + (f"; errors e.g. {day['error_samples'][:3]}" if day["error_samples"] else ""))
     return notes
