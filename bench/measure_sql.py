@@ -5,13 +5,16 @@
 The app in production configuration on DATABASE_URL, the Flask test client logged in through the
 real login form (CSRF token included) as each page's role, and a `before_cursor_execute` listener
 on the engine counting the statements of the page request only. Each page is requested once to
-warm up (first-request work such as a year's default rubric), then counted on the second request.
+warm up (first-request work such as a year's default rubric), then counted on the second request,
+which also gives the request's time, the time spent in SQL and the slowest statements (where a
+page's cost grows with the data).
 """
 
 import argparse
 import json
 import re
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -48,10 +51,18 @@ def count_pages(pages: list[dict], password: str) -> dict:
     with app.app_context():
         engine = db.engine
     seen: list[str] = []
+    durations: list[tuple[float, str]] = []
+    started: list[float] = []
 
     @event.listens_for(engine, "before_cursor_execute")
     def count(conn, cursor, statement, parameters, context, executemany):
         seen.append(statement)
+        started.append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def clock(conn, cursor, statement, parameters, context, executemany):
+        if started:
+            durations.append((time.perf_counter() - started.pop(), statement))
 
     clients = {}
     results = {}
@@ -64,8 +75,11 @@ def count_pages(pages: list[dict], password: str) -> dict:
         first = client.get(page["path"])
         warm = len(seen)
         seen.clear()
+        durations.clear()
+        start = time.perf_counter()
         response = client.get(page["path"])
-        statements = list(seen)
+        elapsed = time.perf_counter() - start
+        statements, timed = list(seen), sorted(durations, reverse=True)
         seen.clear()
         ok = response.status_code == 200 and LOGIN_MARKER not in response.get_data()
         repeated = Counter(_shape(s) for s in statements).most_common(3)
@@ -73,6 +87,8 @@ def count_pages(pages: list[dict], password: str) -> dict:
             "path": page["path"], "statements": len(statements), "first_request": warm, "status": response.status_code,
             "first_status": first.status_code, "ok": ok,
             "repeated": [{"count": n, "sql": sql} for sql, n in repeated if n > 1],
+            "request_ms": round(elapsed * 1000, 1), "sql_ms": round(sum(d for d, _ in timed) * 1000, 1),
+            "slowest": [{"ms": round(d * 1000, 1), "sql": _shape(sql)} for d, sql in timed[:2]],
         }
     return results
 

@@ -190,9 +190,17 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     if any(_get(c, "pages") for c in configs.values()):
         out.append(("Pages: throughput, p95 latency (ratio to /healthz)", ["page", *names, "district/school"],
                     page_rows))
-    sql_rows = [[PAGE_TITLES[p], *[_fmt(_get(configs, n, "sql", p, "statements")) for n in names]] for p in KEY_PAGES]
+    def sql_cell(name: str, page: str) -> str:
+        f = _get(configs, name, "sql", page)
+        if not f:
+            return "—"
+        timing = f" ({_fmt(f['sql_ms'])} of {_fmt(f['request_ms'])} ms)" if f.get("request_ms") is not None else ""
+        return f"{f['statements']}{timing}"
+
+    sql_rows = [[PAGE_TITLES[p], *[sql_cell(n, p) for n in names]] for p in KEY_PAGES]
     if any(_get(c, "sql") for c in configs.values()):
-        out.append(("SQL statements per page", ["page", *names], sql_rows))
+        out.append(("SQL statements per page (time in SQL of the request's time, one warm request in-process)",
+                    ["page", *names], sql_rows))
     report_rows = []
     for name in names:
         for scope in REPORT_SCOPES:
