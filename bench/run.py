@@ -30,6 +30,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 
 from .common import BENCH_DIR, DATA_DIR, MeasurementFailed, call
 from .configs import (
@@ -46,6 +47,7 @@ from .dataset import SIZE_SCHOOLS
 from .deadline import Options, run_deadline
 from .measure_pages import measure_pages
 from .results import (
+    BUSY_IDLE,
     KEY_PAGES,
     PAGE_TITLES,
     comparisons,
@@ -212,6 +214,22 @@ def exclusive(config: BenchConfig):
         yield
 
 
+def idle_fraction(seconds: float = 3.0) -> float:
+    """How idle the CPUs are while this run does nothing (other work on the machine lowers every
+    HTTP figure): from /proc/stat over a few seconds; 1.0 where /proc/stat is missing."""
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return fields[3] + fields[4], sum(fields)  # idle + iowait, total
+
+    try:
+        idle1, total1 = sample()
+        time.sleep(seconds)
+        idle2, total2 = sample()
+    except (OSError, ValueError, IndexError):
+        return 1.0
+    return round((idle2 - idle1) / max(1, total2 - total1), 3)
+
+
 def run_config(config: BenchConfig, args, workers: Workers) -> dict:
     with exclusive(config):
         return _run_config(config, args, workers)
@@ -243,10 +261,11 @@ def _run_config(config: BenchConfig, args, workers: Workers) -> dict:
                 f"{out['import']['bare_seconds']:.2f} s → {out['import']['ratio']}× (steps {out['import']['steps_seconds']})")
         run_deadline_here = "deadline" in parts and config.deadline
         if "pages" in parts or run_deadline_here:
+            idle = out["idle_before_http"] = idle_fraction()
+            busy = " — the machine is busy with something else: figures will be low" if idle < BUSY_IDLE else ""
+            log(f"  CPU idle before the HTTP measurements: {idle:.0%}{busy}")
             with Gunicorn(config.url, workers, DATA_DIR / f"gunicorn-{config.name}.log") as server:
-                load = out["load_before_http"] = round(os.getloadavg()[0], 2)
-                busy = " — the machine is busy with something else: figures will be low" if load > 1 else ""
-                log(f"  gunicorn on 127.0.0.1:{server.port} ({workers.describe()}); load average {load}{busy}")
+                log(f"  gunicorn on 127.0.0.1:{server.port} ({workers.describe()})")
                 if "pages" in parts:
                     out["pages"] = measure_pages(server, picks, password, concurrency=args.concurrency,
                                                  duration=args.duration, warmup=args.warmup, log=log)
