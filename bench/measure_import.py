@@ -96,7 +96,7 @@ def app_import(data: bytes, year) -> tuple[dict, dict]:
     steps["plan"] = time.perf_counter() - start - steps["parse"]
     if result.has_errors:
         raise SystemExit("The generated class list has errors:\n" + "\n".join(result.error_lines()[:10]))
-    summary = services.apply_students(result, year, source="bench")
+    summary = services.apply_students(result, year, source="bench", planned=True)  # as the command does
     db.session.flush()
     steps["apply"] = time.perf_counter() - start - steps["parse"] - steps["plan"]
     return {"rows": summary.rows, "created": summary.created, "updated": summary.updated,

@@ -24,7 +24,7 @@ def nfc(text: str | None) -> str:
     """Unicode NFC with surrounding and repeated inner whitespace removed."""
     if text is None:
         return ""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(text))).strip()
+    return " ".join(unicodedata.normalize("NFC", str(text)).split())  # split(): every Unicode space, as \s
 
 
 def fold(text: str | None) -> str:

@@ -99,7 +99,7 @@ def import_students(file: Path, year_name: str, class_name: str | None, dry_run:
         _report(result)
         if result.has_errors:
             _reject(result)
-        summary = services.apply_students(result, year, source=file.name)
+        summary = services.apply_students(result, year, source=file.name, planned=True)
         message = (f"Năm học {year.name}: {summary.rows} học sinh, {summary.created} mới, "
                    f"{summary.updated} cập nhật.")
         if summary.classes_created:
