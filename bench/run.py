@@ -45,7 +45,7 @@ from .configs import (
 )
 from .dataset import SIZE_SCHOOLS
 from .deadline import Options, run_deadline
-from .measure_pages import measure_pages
+from .measure_pages import compare_sizes, measure_pages
 from .results import (
     BUSY_IDLE,
     KEY_PAGES,
@@ -248,8 +248,8 @@ def _run_config(config: BenchConfig, args, workers: Workers) -> dict:
     log(f"  {picks['school']['name']} ({picks['school']['students']} students), year {picks['year']['name']}; "
         f"users {picks['users']}")
 
-    config.snapshot_file.write_text(json.dumps(call("dataset", "snapshot", url=config.url)))
-    try:
+    with kept_as_is(config) as restored:
+        out["restored"] = restored
         if "sql" in parts:
             out["sql"] = call("measure_sql", str(picks_file), "--password", password, url=config.url)
             log("  SQL statements: " + ", ".join(f"{name} {v['statements']}" for name, v in out["sql"].items()))
@@ -271,11 +271,40 @@ def _run_config(config: BenchConfig, args, workers: Workers) -> dict:
                                                  duration=args.duration, warmup=args.warmup, log=log)
                 if run_deadline_here:
                     out["deadline"] = deadline_day(server, config, picks, password, args)
-    finally:
-        restored = call("dataset", "restore", str(config.snapshot_file), url=config.url)
-        config.snapshot_file.unlink()
-        out["restored"] = restored["deleted"]
     return out
+
+
+@contextlib.contextmanager
+def kept_as_is(config: BenchConfig):
+    """Whatever the block writes to the database (audit rows, notes) is deleted afterwards; the dict
+    yielded receives what was deleted. The snapshot stays on disk while the block runs, so an
+    interrupted run is put right by the next one."""
+    config.snapshot_file.write_text(json.dumps(call("dataset", "snapshot", url=config.url)))
+    deleted: dict = {}
+    try:
+        yield deleted
+    finally:
+        deleted.update(call("dataset", "restore", str(config.snapshot_file), url=config.url)["deleted"])
+        config.snapshot_file.unlink()
+
+
+def paired_sizes(configs: list[BenchConfig], measured: dict, args, workers: Workers) -> dict | None:
+    """The key pages on the school and the district database (PostgreSQL both) measured in turn,
+    school–district–district–school, both servers up: the ratio is free of whatever else the machine
+    did between the two configurations' own measurements."""
+    by_name = {c.name: c for c in configs}
+    school, district = by_name.get("school-pg"), by_name.get("district-pg")
+    picks_files = [DATA_DIR / f"{c.name}.picks.json" for c in (school, district) if c]
+    if not (school and district) or any(measured.get(c.name, {}).get("failed") for c in (school, district)):
+        return None
+    log("\n== district vs school, paired (PostgreSQL) ==")
+    school_picks, district_picks = (json.loads(f.read_text()) for f in picks_files)
+    password = args.password or school_picks.get("bench_password") or "bench"
+    with (exclusive(school), exclusive(district), kept_as_is(school), kept_as_is(district),
+          Gunicorn(school.url, workers, DATA_DIR / "gunicorn-school-pg.log") as a,
+          Gunicorn(district.url, workers, DATA_DIR / "gunicorn-district-pg.log") as b):
+        return compare_sizes(a, school_picks, b, district_picks, password, concurrency=args.concurrency,
+                             duration=args.duration / 2, warmup=args.warmup, log=log)
 
 
 def observations(results: dict) -> list[str]:
@@ -329,6 +358,11 @@ def main(argv: list[str] | None = None) -> int:
             log(f"  FAILED: {err}")
             results["configs"][config.name] = {"failed": str(err)}
         log(f"  ({time.perf_counter() - started:.0f} s)")
+    if "pages" in args.only and not args.db_url:
+        try:
+            results["paired"] = paired_sizes(configs, results["configs"], args, workers)
+        except (MeasurementFailed, ServerFailed, OSError) as err:
+            log(f"  FAILED: {err}")
     results["comparisons"] = comparisons(results)
     results["machine"] = machine(postgres_version())
     results["targets"] = evaluate(results)
