@@ -37,8 +37,11 @@ CONFLICT_MARKER = "vừa được người khác sửa"  # the form re-shown aft
 class Options:
     teachers: int = 200
     seconds: float = 60.0
-    think_min: float = 1.0
-    think_max: float = 4.0
+    # A teacher on a phone reads a page or types the note for 5–15 s between actions: 200 of them ask
+    # for about 20 actions/s, several times the busiest hour a district expects (about 12,000 notes
+    # a month, most written in the last days before the 25th). --think 1 4 is the stress run.
+    think_min: float = 5.0
+    think_max: float = 15.0
     seed: int = 1
 
 

@@ -91,8 +91,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=4, help="clients per page measurement (default 4)")
     parser.add_argument("--teachers", type=int, default=200, help="deadline-day virtual teachers (default 200)")
     parser.add_argument("--deadline-seconds", type=float, default=60.0, help="deadline-day length (default 60)")
-    parser.add_argument("--think", type=float, nargs=2, default=(1.0, 4.0), metavar=("MIN", "MAX"),
-                        help="think time between a virtual teacher's actions, seconds (default 1 4)")
+    parser.add_argument("--think", type=float, nargs=2, default=(5.0, 15.0), metavar=("MIN", "MAX"),
+                        help="think time between a virtual teacher's actions, seconds (default 5 15: reading a page "
+                             "or typing the note on a phone; 1 4 is a stress run that finds the server's capacity)")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: cores + 1)")
     parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
     parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
