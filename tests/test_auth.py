@@ -192,3 +192,34 @@ def test_english_can_be_chosen(teacher_client, db, world):
     page = teacher_client.get("/home/teacher").get_data(as_text=True)
     assert 'lang="en"' in page
     assert db.session.get(User, world.teacher.id).locale == "en"
+
+
+def test_a_login_does_not_take_part_in_the_accounts_edit_lock(client, world, db):
+    """The login stamps its time without bumping the account's version: an admin editing the account
+    meanwhile is not told someone else changed it, and two logins cannot conflict."""
+    version = world.teacher.version
+    assert client.post("/login", data={"username": "teacher", "password": PASSWORD}).status_code == 302
+    db.session.refresh(world.teacher)
+    assert world.teacher.version == version and world.teacher.last_login_at is not None
+
+
+def test_simultaneous_logins_to_one_account_all_succeed(app, world, db):
+    """A teacher on the phone and on the staff-room PC at the same moment (found by make bench on
+    PostgreSQL: the second login was a server error on the account's version)."""
+    import threading
+
+    db.session.commit()
+    barrier, answers = threading.Barrier(6), []
+
+    def log_in():
+        barrier.wait()
+        answers.append(app.test_client().post("/login", data={"username": "teacher", "password": PASSWORD})
+                       .status_code)
+
+    threads = [threading.Thread(target=log_in) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [302] * 6
+    assert db.session.query(AuditLog).filter_by(action="login", user_id=world.teacher.id).count() == 6

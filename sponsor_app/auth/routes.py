@@ -8,7 +8,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import audit
 from ..extensions import db
-from ..timeutil import utcnow
 from . import services, throttle
 from .forms import LoginForm, PasswordChangeForm
 
@@ -46,7 +45,7 @@ def login():
     throttle.give_back()  # only failed logins count
     session.clear()  # no fixation: the pre-login session is dropped
     login_user(user, remember=form.remember.data)
-    user.last_login_at = utcnow()
+    services.record_login(user)
     audit.record("login", user, user=user)
     db.session.commit()
     if user.must_change_password:

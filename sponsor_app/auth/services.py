@@ -1,10 +1,12 @@
 """Authentication: the session-token user loader, password checks and changes."""
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import User
+from ..timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = 8
 # A short list of passwords nobody should use (ASVS 6.2.4 asks for a check like this).
@@ -26,6 +28,16 @@ def load_user(user_id: str) -> User | None:
     if user is None or not user.active or user.session_token != token:
         return None
     return user
+
+
+def record_login(user: User) -> None:
+    """Stamp the login time outside the account's optimistic lock (its version): a teacher logging in
+    on the phone and on the PC at the same moment makes two logins, not an edit conflict (on
+    PostgreSQL the second one was a server error)."""
+    now = utcnow()
+    users = User.__table__
+    db.session.execute(update(users).where(users.c.id == user.id).values(last_login_at=now))
+    set_committed_value(user, "last_login_at", now)
 
 
 def find_login(username: str) -> User | None:
