@@ -623,7 +623,7 @@ def _new_student(year: SchoolYear, values: dict) -> dict:
     """The columns of a student first met in a class list (what `_update_student` sets on a new
     student: a status other than "đang học" dates from today, as `change_status` dates it)."""
     status = values.get("status") or StudentStatus.ENROLLED
-    return ({name: values[name] or None for name in STUDENT_TEXT_FIELDS if name in values}
+    return ({name: values.get(name) or None for name in STUDENT_TEXT_FIELDS}  # the same keys on every row
             | Student.name_columns(values["family_name"], values["middle_name"], values["given_name"], values["code"])
             | {"school_id": year.school_id, "code": values["code"], "date_of_birth": values.get("date_of_birth"),
                "status": status, "status_date": None if status == StudentStatus.ENROLLED else local_today()})
