@@ -2,6 +2,7 @@
 
 import sqlite3
 
+from flask import has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -51,8 +52,6 @@ WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
 
 def _reading_request() -> bool:
     """A GET or HEAD request: it reads, and writes at most its audit rows (and idempotent defaults)."""
-    from flask import has_request_context, request
-
     return has_request_context() and request.method in ("GET", "HEAD")
 
 

@@ -3,9 +3,10 @@
 appendix table of every school's sponsored students.
 
 Each school's part is its report's figures and student table as the school's page shows them: the
-submitted snapshot, else computed now (`services.summary`). Schools are written one at a time and the workbook streams its rows to disk
-(XlsxWriter's constant_memory), so memory stays flat however many schools there are. Every school's part
-is audited as an export with the students it contains. The workbook stays Vietnamese, formula-safe.
+submitted snapshot, else computed now (`services.summary`). Schools are written one at a time and the
+workbook streams its rows to disk (XlsxWriter's constant_memory), so memory stays flat however many
+schools there are. Every school's part is audited as an export with the students it contains. The
+workbook stays Vietnamese, formula-safe.
 """
 
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from ..extensions import db
 from ..models import School, SchoolYear
 from ..xlsx import WORKBOOK_OPTIONS
 from . import services
+from .export import dmy
 from .services import PROGRESS_HEADER, STUDENT_HEADERS, TERM_NAME
 
 
@@ -70,10 +72,6 @@ def _headers(figures: dict[str, dict]) -> list[str]:
     return headers
 
 
-def _dmy(iso: str) -> str:
-    return f"{iso[8:10]}/{iso[5:7]}/{iso[0:4]}"
-
-
 def write_district_xlsx(path, year_name: str, term: int, parts: Iterator[SchoolPart]) -> DistrictResult:
     """Write the district workbook to `path` from `parts` (see `school_parts`), one school at a time."""
     book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS | {"in_memory": False, "constant_memory": True})
@@ -122,7 +120,7 @@ def write_district_xlsx(path, year_name: str, term: int, parts: Iterator[SchoolP
         summary.write_string(row, 1, part.school_name, fmt["cell"])
         summary.write_string(row, 2, {"submitted": "Đã gửi", "draft": "Đang soạn"}.get(part.state, "Chưa bắt đầu"),
                              fmt["cell"])
-        summary.write_string(row, 3, _dmy(part.as_of), fmt["cell"])
+        summary.write_string(row, 3, dmy(part.as_of), fmt["cell"])
         for col, key in enumerate(keys, start=4):
             item = part.figures.get(key, {})
             value = item.get("value")

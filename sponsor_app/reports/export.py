@@ -123,7 +123,7 @@ def write_changes_sheet(book, doc: dict) -> None:
         sheet.finish((6, 52, 14, 14, 14), row)
         return
     sheet.merged(row, (0, last), f"SO VỚI {TERM_NAME[previous['term']].upper()} NĂM HỌC {previous['year']} "
-                                 f"(SỐ LIỆU ĐẾN {_dmy(previous['as_of'])})", "bold")
+                                 f"(SỐ LIỆU ĐẾN {dmy(previous['as_of'])})", "bold")
     header_row = row + 1
     sheet.headers(header_row, ("TT", "Nội dung", "Báo cáo trước", "Báo cáo này", "Thay đổi"))
     row = header_row
@@ -147,7 +147,7 @@ def write_changes_sheet(book, doc: dict) -> None:
     sheet.ws.set_portrait()
 
 
-def _dmy(iso: str | None) -> str:
+def dmy(iso: str | None) -> str:
     return "" if not iso else f"{iso[8:10]}/{iso[5:7]}/{iso[0:4]}"
 
 

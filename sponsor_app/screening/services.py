@@ -294,10 +294,9 @@ class Counts:
 
 def year_counts(school_id: int, year: SchoolYear) -> Counts:
     """Totals of the year's screenings (what department heads and the union may see)."""
-    base = (select(Screening.id).where(Screening.school_id == school_id, Screening.school_year_id == year.id))
     counts = Counts()
     # One row of filtered counts (levels, statuses, categories, late, approved by grade) instead of a
-    # query each. Grades are 1–12 in Vietnamese schools (the class form allows no other).
+    # query each. A class's grade is 1–12 (text.grade_from_class_name gives no other).
     approved = Screening.decision == Decision.APPROVED
     cases = ([("level", level, Screening.risk_level == level) for level in RiskLevel]
              + [("status", name, status_condition(name)) for name in ("proposed", "verified", "approved", "not_needed")]
@@ -311,7 +310,7 @@ def year_counts(school_id: int, year: SchoolYear) -> Counts:
         .outerjoin(Enrollment, and_(Enrollment.student_id == Screening.student_id,
                                     Enrollment.school_year_id == Screening.school_year_id))
         .outerjoin(ClassGroup, ClassGroup.id == Enrollment.class_group_id)
-        .where(Screening.id.in_(base))).one()
+        .where(Screening.school_id == school_id, Screening.school_year_id == year.id)).one()
     found: dict[str, dict] = defaultdict(dict)
     for (group, key, _cond), n in zip(cases, row[1:], strict=True):
         found[group][key] = n
