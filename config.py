@@ -73,6 +73,9 @@ class Config:
 
     DEMO_PASSWORD = "demo"  # noqa: S105 — only used by `flask seed-demo`; documented in README
     PER_PAGE = 50
+    # Heavy pages kept in memory per worker, per user, until their school's data changes
+    # (sponsor_app/pagecache.py); the size of the stored text in characters. 0 turns it off.
+    PAGE_CACHE_MAX_CHARS = int(os.environ.get("PAGE_CACHE_MAX_CHARS", 16_000_000))
 
 
 class DevelopmentConfig(Config):

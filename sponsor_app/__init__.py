@@ -75,7 +75,7 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import models  # noqa: F401 — every table registered before migrate/create_all
+    from . import models, pagecache  # noqa: F401 — every table registered before migrate/create_all
     from .auth import lifetime as session_lifetime
     from .auth.services import load_user
 
@@ -91,6 +91,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
     session_lifetime.init_app(app)
+    pagecache.init_app(app)
 
 
 def _select_locale() -> str:

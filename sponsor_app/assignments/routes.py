@@ -26,6 +26,7 @@ from ..models import (
     Student,
     User,
 )
+from ..pagecache import cached_page
 from ..permissions import can_view_coverage, can_view_pledges, get_in_school_or_404, role_required
 from ..roster.services import enrollment_in
 from ..timeutil import local_today
@@ -88,6 +89,10 @@ def pledges():
 @role_required(Role.LEADER)
 def board():
     year = require_year()
+    return cached_page(lambda: _render_board(year))
+
+
+def _render_board(year) -> str:
     students = services.unassigned_students(current_user.school_id, year)
     loads = services.staff_loads(current_user.school_id, year)
     teachers = services.teachers_by_class({c.id for _s, _sc, c in students})

@@ -6,6 +6,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import User
+from ..pagecache import UNSHOWN
 from ..timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = 8
@@ -36,7 +37,9 @@ def record_login(user: User) -> None:
     PostgreSQL the second one was a server error)."""
     now = utcnow()
     users = User.__table__
-    db.session.execute(update(users).where(users.c.id == user.id).values(last_login_at=now))
+    # No page shows it: the school's pages kept in memory stay valid (pagecache.UNSHOWN).
+    db.session.execute(update(users).where(users.c.id == user.id).values(last_login_at=now)
+                       .execution_options(**UNSHOWN))
     set_committed_value(user, "last_login_at", now)
 
 

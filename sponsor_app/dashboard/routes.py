@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from .. import audit
 from ..context import require_year, school_years_viewed
 from ..extensions import db
+from ..pagecache import cached_page
 from ..periods import Period, parse_period, year_months
 from ..permissions import can_see_names_on_dashboard, can_view_dashboard
 from ..reports.services import home_status as report_deadlines
@@ -40,12 +41,17 @@ def period_text(period: Period) -> str:
 @bp.get("/")
 @login_required
 def index():
-    year, period, dash = _load()
-    today = local_today()
-    return render_template("dashboard/index.html", year=year, period=period, dash=dash,
-                           months=year_months(year), chart_data=services.charts(dash),
-                           period_text=period_text(period), today=today,
-                           semester_reports=report_deadlines(year, today))
+    if not can_view_dashboard(current_user):
+        abort(403)
+
+    def render() -> str:
+        year, period, dash = _load()
+        today = local_today()
+        return render_template("dashboard/index.html", year=year, period=period, dash=dash,
+                               months=year_months(year), chart_data=services.charts(dash),
+                               period_text=period_text(period), today=today,
+                               semester_reports=report_deadlines(year, today))
+    return cached_page(render)
 
 
 @bp.get("/export.xlsx")

@@ -13,6 +13,7 @@ from ..context import require_year
 from ..extensions import db
 from ..forms import version_conflict
 from ..models import Role
+from ..pagecache import cached_page
 from ..periods import current_month, year_months
 from ..permissions import get_department_or_404, monitored_departments, role_required
 from ..progress.notes import parse_month, year_of_month
@@ -35,15 +36,18 @@ def _id_or_404(text: str | None) -> int:
 @role_required(Role.LEADER, Role.DEPT_HEAD)
 def dashboard():
     year = require_year()
-    today = local_today()
-    departments = list(db.session.scalars(monitored_departments(current_user)))
-    wanted = request.args.get("department")
-    department = get_department_or_404(_id_or_404(wanted)) if wanted else (departments[0] if departments else None)
-    period = services.dashboard_period(request.args, year, today)
-    data = services.dashboard(department, year, period, today) if department else None
-    return render_template("departments/dashboard.html", year=year, departments=departments,
-                           department=department, period=period, months=year_months(year), data=data,
-                           charts=False)
+
+    def render() -> str:
+        today = local_today()
+        departments = list(db.session.scalars(monitored_departments(current_user)))
+        wanted = request.args.get("department")
+        department = get_department_or_404(_id_or_404(wanted)) if wanted else (departments[0] if departments else None)
+        period = services.dashboard_period(request.args, year, today)
+        data = services.dashboard(department, year, period, today) if department else None
+        return render_template("departments/dashboard.html", year=year, departments=departments,
+                               department=department, period=period, months=year_months(year), data=data,
+                               charts=False)
+    return cached_page(render)
 
 
 def _month_and_year(department):

@@ -14,6 +14,7 @@ from ..exceptions import RuleError
 from ..extensions import db
 from ..forms import format_points, parse_points
 from ..models import ContestStatus, CriterionSource, Evaluation, Metric, Role
+from ..pagecache import cached_page
 from ..periods import year_months
 from ..permissions import (
     can_answer_contests,
@@ -177,9 +178,12 @@ def _render_sheet(year, key, result, today, *, typed=None, errors=None, conflict
 @role_required(*VIEWERS)
 def sheet(key: str):
     year = require_year()
-    stored, contests = results.evaluations_of(year), services.contests_of(year)  # loaded once for the page
-    result, today = _sheet_or_404(year, key, stored, contests)
-    page = _render_sheet(year, key, result, today, stored=stored, contests=contests)
+
+    def render() -> str:
+        stored, contests = results.evaluations_of(year), services.contests_of(year)  # loaded once for the page
+        result, today = _sheet_or_404(year, key, stored, contests)
+        return _render_sheet(year, key, result, today, stored=stored, contests=contests)[0]
+    page = cached_page(render)
     db.session.commit()  # a new year's default rubric is kept (committed last: nothing loaded expires)
     return page
 

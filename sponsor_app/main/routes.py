@@ -9,6 +9,7 @@ from ..context import selected_year
 from ..escalations import services as escalation_services
 from ..extensions import db
 from ..models import Role, SchoolYear
+from ..pagecache import cached_page
 from ..permissions import get_in_school_or_404
 from ..progress import notes
 from ..screening import services as screening_services
@@ -39,6 +40,10 @@ def home(role: str):
         abort(404)
     if not current_user.has_role(role):
         abort(403)
+    return cached_page(lambda: _render_home(role))
+
+
+def _render_home(role: Role) -> str:
     user = current_user
     year = selected_year()
     ctx = {"role": role, "year": year, "today": local_today()}

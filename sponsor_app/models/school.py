@@ -24,6 +24,9 @@ class School(TimestampMixin, db.Model):
     principal_name: Mapped[str | None] = mapped_column(String(120))
     # The social-work focal point (đầu mối công tác xã hội): receives escalations with leadership.
     social_work_focal_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
+    # Incremented by every transaction that changes the school's data (sponsor_app/pagecache.py):
+    # pages kept in memory are valid while it stays the same.
+    data_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     social_work_focal: Mapped["User | None"] = relationship(foreign_keys=[social_work_focal_id])  # noqa: F821
 

@@ -7,6 +7,7 @@ from .. import audit
 from ..context import require_year
 from ..extensions import db
 from ..models import StudentStatus
+from ..pagecache import cached_page
 from ..pagination import paginate_rows
 from ..permissions import (
     ROSTER_READERS,
@@ -58,11 +59,14 @@ def students():
 @login_required
 def student_detail(student_id: int):
     year = require_year()
-    student = get_student_or_404(student_id, year)
-    screenings = [sc for sc in screening_services.student_history(student)
-                  if can_view_screening(current_user, sc)]
-    page = render_template("roster/student_detail.html", student=student,
-                           enrollment=services.enrollment_in(student, year),
-                           history=services.student_history(student), screenings=screenings)
-    audit.record_view("view_student", student)
+    student = get_student_or_404(student_id, year)  # the permission check, on every view
+
+    def render() -> str:
+        screenings = [sc for sc in screening_services.student_history(student)
+                      if can_view_screening(current_user, sc)]
+        return render_template("roster/student_detail.html", student=student,
+                               enrollment=services.enrollment_in(student, year),
+                               history=services.student_history(student), screenings=screenings)
+    page = cached_page(render)
+    audit.record_view("view_student", student)  # every view is on record, from the store or not
     return page

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..forms import version_conflict
 from ..main.services import homeroom_classes
 from ..models import ClassGroup, Decision, Role, Screening, Student, StudentStatus
+from ..pagecache import cached_page
 from ..pagination import paginate_rows
 from ..permissions import (
     SCREENING_COUNT_READERS,
@@ -204,14 +205,17 @@ def _filters() -> services.ListFilters:
 @role_required(Role.LEADER)
 def at_risk_list():
     year = require_year()
-    filters = _filters()
-    stmt = services.filtered_list(visible_screenings(current_user, year), year, filters)
-    page = paginate_rows(stmt, request.args.get("page", 1, type=int), current_app.config["PER_PAGE"])
-    return render_template("screening/list.html", page=page, filters=filters, year=year,
-                           classes=classes_with_counts(current_user, year),
-                           counts=services.year_counts(current_user.school_id, year),
-                           capacity=services.capacity(current_user.school_id, year),
-                           args={k: v for k, v in request.args.items() if k != "page"})
+
+    def render() -> str:
+        filters = _filters()
+        stmt = services.filtered_list(visible_screenings(current_user, year), year, filters)
+        page = paginate_rows(stmt, request.args.get("page", 1, type=int), current_app.config["PER_PAGE"])
+        return render_template("screening/list.html", page=page, filters=filters, year=year,
+                               classes=classes_with_counts(current_user, year),
+                               counts=services.year_counts(current_user.school_id, year),
+                               capacity=services.capacity(current_user.school_id, year),
+                               args={k: v for k, v in request.args.items() if k != "page"})
+    return cached_page(render)
 
 
 @bp.get("/list.xlsx")

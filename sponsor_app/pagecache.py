@@ -1,0 +1,189 @@
+"""Repeat views of the heaviest pages, served from memory while their school's data is unchanged.
+
+A dashboard or list costs tens of milliseconds to build (queries, then Jinja rendering hundreds of
+rows and translated strings) and is read far more often than the data under it changes: the
+leadership reopens the school dashboard, a department head goes back and forth between the
+department dashboard and a student. `cached_page()` keeps the finished HTML of such a page per
+user, URL, language, day and chosen year, and per *data version* of the user's school.
+
+The data version (schools.data_version) is what makes it safe:
+- every transaction that writes anything but audit rows increments its school's version in the
+  same transaction, just before COMMIT (`_bump_on_commit`), so a page never outlives the data it
+  shows: the next request reads the new version with the user (one statement, joined) and misses;
+- a transaction outside a request (command line, import, seed) increments every school's version;
+- a writer in one school leaves the pages of the other schools of a district cached.
+
+What varies per request is not cached: the CSRF token is stored as a placeholder and replaced by
+the request's own; a page with a pending flash message is rendered afresh. Entries are per user,
+so one person never sees a page built for another (permissions, names, language). The store is a
+bounded LRU in each worker process, so app workers stay stateless: the version comes from the
+database, and a worker that has not seen a page simply builds it. Permission checks and the audit
+of sensitive views run on every request, before the cache is asked.
+"""
+
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+from flask import Flask, current_app, has_request_context, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import event, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from .models import School
+
+CHANGED = "pagecache_changed"  # connection.info: this transaction wrote data that pages show
+CONNECTION = "pagecache_connection"  # session.info: the connection of the session's transaction
+# Writes that no cached page shows: the audit trail of views (written by page views themselves).
+UNSHOWN_TABLES = frozenset({"audit_log"})
+_WRITE = re.compile(r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+\"?(\w+)", re.I)
+
+
+class PageStore:
+    """A thread-safe LRU of rendered pages, bounded by the total size of the stored text."""
+
+    def __init__(self, max_chars: int):
+        self.max_chars = max_chars
+        self._items: OrderedDict[tuple, str] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple) -> str | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def put(self, key: tuple, value: str) -> None:
+        if len(value) > self.max_chars // 4:  # one huge page must not empty the store
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._chars -= len(old)
+            self._items[key] = value
+            self._chars += len(value)
+            while self._chars > self.max_chars:
+                _key, dropped = self._items.popitem(last=False)
+                self._chars -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._chars = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["pagecache"] = PageStore(app.config.get("PAGE_CACHE_MAX_CHARS", 0))
+    # What stands for the CSRF token in a stored page: random per process, so no page text matches it.
+    app.extensions["pagecache_token"] = f"csrf-{secrets.token_hex(16)}"
+
+
+def store() -> PageStore:
+    return current_app.extensions["pagecache"]
+
+
+def _key(vary: tuple) -> tuple | None:
+    """What the page depends on besides its school's data; None when it must not be cached."""
+    from .context import ui_locale
+    from .timeutil import local_today
+
+    if request.method != "GET" or "_flashes" in session or not current_user.is_authenticated:
+        return None
+    user = current_user
+    return (user.id, user.school_id, user.school.data_version, request.full_path, ui_locale(),
+            local_today(), session.get("year_id"), *vary)
+
+
+def cached_page(render: Callable[[], str], *vary) -> str:
+    """The page `render()` builds, from the store when this user saw it since the school's data last
+    changed. `vary`: anything else the page depends on that the key does not hold already (user,
+    URL with its query, language, today's date, chosen year)."""
+    pages = store()
+    key = _key(vary) if pages.max_chars else None
+    if key is None:
+        return render()
+    placeholder = current_app.extensions["pagecache_token"]
+    token = generate_csrf()
+    stored = pages.get(key)
+    if stored is not None:
+        return stored.replace(placeholder, token)
+    html = render()
+    pages.put(key, html.replace(token, placeholder))
+    return html
+
+
+# --- the data version: bumped in the transaction that changes the data ------------------------------
+
+def mark_changed(connection) -> None:
+    """For writes that bypass SQLAlchemy's statements (none today): the transaction changed data."""
+    connection.info[CHANGED] = True
+
+
+# The execution option of a write that no page shows (a login's time stamp), so it leaves pages cached:
+# `stmt.execution_options(**UNSHOWN)`.
+UNSHOWN = {"pagecache_unshown": True}
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_write(conn, _cursor, statement, _parameters, context, _executemany):
+    if CHANGED in conn.info or (context is not None and context.execution_options.get("pagecache_unshown")):
+        return
+    match = _WRITE.match(statement)
+    if match and match.group(1).lower() not in UNSHOWN_TABLES:
+        conn.info[CHANGED] = True
+
+
+@event.listens_for(Engine, "begin")
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _forget(conn):
+    conn.info.pop(CHANGED, None)
+
+
+def _changed_school() -> int | None:
+    """The school whose data a request changes: its user's (users act in their own school only, the
+    permission layer sees to it). None outside a request, or without a user: every school."""
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.school_id
+    return None
+
+
+@event.listens_for(Session, "after_begin")
+def _remember_connection(session: Session, _transaction, connection) -> None:
+    session.info[CONNECTION] = connection
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_connection(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(CONNECTION, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_on_commit(session: Session) -> None:
+    if not session.in_transaction() or session.in_nested_transaction():
+        return
+    session.flush()  # pending changes are written now, so they count
+    conn = session.info.get(CONNECTION)  # None: the transaction never reached the database
+    if conn is None or not conn.info.pop(CHANGED, False):
+        return
+    schools = School.__table__
+    # updated_at is kept: the school's own record did not change (its onupdate would stamp it).
+    bump = update(schools).values(data_version=schools.c.data_version + 1, updated_at=schools.c.updated_at)
+    school_id = _changed_school()
+    if school_id is not None:
+        bump = bump.where(schools.c.id == school_id)
+    conn.execute(bump)
