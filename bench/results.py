@@ -84,9 +84,15 @@ def comparisons(results: dict) -> dict:
             ratios[page] = round(district_rps / school_rps, 3)
         if school and district is not None:
             normalised[page] = round(district / school, 3)
+    built = {}
+    for page in KEY_PAGES:
+        school_rps = _get(results, "configs", "school-pg", "pages_built", page, "rps")
+        district_rps = _get(results, "configs", "district-pg", "pages_built", page, "rps")
+        if school_rps and district_rps is not None:
+            built[page] = round(district_rps / school_rps, 3)
     paired = {page: figures["ratio"] for page, figures in (results.get("paired") or {}).items()}
     found = {"district_vs_school": ratios, "district_vs_school_normalised": normalised,
-             "district_vs_school_paired": paired}
+             "district_vs_school_paired": paired, "district_vs_school_built": built}
     return {k: v for k, v in found.items() if v}
 
 
@@ -107,14 +113,25 @@ def evaluate(results: dict) -> list[dict]:
         if figures:
             ratio = figures["vs_healthz"]
             errors = figures["errors"]
+            notes = [f"{errors} errors"] if errors else []
+            built = _get(district, "pages_built", page)
+            if built:  # the store-on figure is judged (production behaviour); the built page beside it
+                notes.insert(0, f"repeat view from memory; built every time: {built.get('vs_healthz')}× "
+                                f"({built.get('rps')} req/s)"
+                                + (f", {built['errors']} errors" if built.get("errors") else ""))
             out.append(_target(f"{PAGE_TITLES[page]}: district throughput ≥ 0.15× /healthz",
                                f"{ratio}× ({figures['rps']} vs {district['pages']['healthz']['rps']} req/s)",
                                ratio is not None and ratio >= TARGETS["vs_healthz"] and not errors,
-                               f"{errors} errors" if errors else ""))
+                               "; ".join(notes)))
         if vs_school.get(page) is not None:
             raw = compared.get("district_vs_school", {}).get(page)
             how = "measured in turn" if paired else "the two configurations' own runs"
             note = f"; {raw}× between the configurations' own runs" if paired and raw is not None else ""
+            if _get(district, "pages_built"):  # results from before the page store: built every time
+                note = "; repeat views from memory" + note
+            built = compared.get("district_vs_school_built", {}).get(page)
+            if built is not None:
+                note += f"; built every time: {built}× (the configurations' own runs)"
             out.append(_target(f"{PAGE_TITLES[page]}: district ≥ 0.8× school throughput (PostgreSQL)",
                                f"{vs_school[page]}× ({how})", vs_school[page] >= TARGETS["vs_school"], note.lstrip("; ")))
     for page in KEY_PAGES:
@@ -183,32 +200,49 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     configs = results.get("configs", {})
     names = list(configs)
     out = []
-    page_rows = []
-    for page in ("healthz", *KEY_PAGES):
-        row = [PAGE_TITLES[page]]
-        for name in names:
-            f = _get(configs, name, "pages", page)
-            row.append("—" if not f else f"{_fmt(f['rps'])}/s p95 {_fmt(f['p95_ms'])} ms"
-                       + ("" if page == "healthz" else f" ({_fmt(f['vs_healthz'])}×)")
-                       + (f" {f['errors']} err" if f["errors"] else ""))
-        ratio = _get(results, "comparisons", "district_vs_school", page)
-        paired = _get(results, "comparisons", "district_vs_school_paired", page)
-        row.append("" if page == "healthz" else _fmt(ratio, "×") + (f" (in turn {_fmt(paired, '×')})" if paired else ""))
-        page_rows.append(row)
+    def page_rows(key: str, ratios: str, paired_ratios: str | None) -> list[list[str]]:
+        rows = []
+        for page in ("healthz", *KEY_PAGES):
+            row = [PAGE_TITLES[page]]
+            for name in names:
+                f = _get(configs, name, key, page)
+                row.append("—" if not f else f"{_fmt(f['rps'])}/s p95 {_fmt(f['p95_ms'])} ms"
+                           + ("" if page == "healthz" else f" ({_fmt(f.get('vs_healthz'))}×)")
+                           + (f" {f['errors']} err" if f.get("errors") else ""))
+            ratio = _get(results, "comparisons", ratios, page)
+            paired = _get(results, "comparisons", paired_ratios, page) if paired_ratios else None
+            row.append("" if page == "healthz" else _fmt(ratio, "×") + (f" (in turn {_fmt(paired, '×')})" if paired else ""))
+            rows.append(row)
+        return rows
+
+    # Results from before the page store hold "pages" only: their pages were built every time.
+    both = any(_get(c, "pages_built") for c in configs.values())
     if any(_get(c, "pages") for c in configs.values()):
-        out.append(("Pages: throughput, p95 latency (ratio to /healthz)", ["page", *names, "district/school"],
-                    page_rows))
+        how = "; repeat views from memory (page store on, as production runs)" if both else ""
+        out.append((f"Pages: throughput, p95 latency (ratio to /healthz){how}", ["page", *names, "district/school"],
+                    page_rows("pages", "district_vs_school", "district_vs_school_paired")))
+    if both:
+        out.append(("Pages built every time (store off): throughput, p95 latency (ratio to /healthz)",
+                    ["page", *names, "district/school"], page_rows("pages_built", "district_vs_school_built", None)))
+
     def sql_cell(name: str, page: str) -> str:
         f = _get(configs, name, "sql", page)
         if not f:
             return "—"
         timing = f" ({_fmt(f['sql_ms'])} of {_fmt(f['request_ms'])} ms)" if f.get("request_ms") is not None else ""
-        return f"{f['statements']}{timing}"
+        cached = ""
+        if f.get("cached_statements") is not None:
+            missed = "" if f.get("cached_hit", True) else ", not from the store"
+            cached = f"; from memory {f['cached_statements']} ({_fmt(f.get('cached_request_ms'))} ms{missed})"
+        return f"{f['statements']}{timing}{cached}"
 
     sql_rows = [[PAGE_TITLES[p], *[sql_cell(n, p) for n in names]] for p in KEY_PAGES]
     if any(_get(c, "sql") for c in configs.values()):
-        out.append(("SQL statements per page (time in SQL of the request's time, one warm request in-process)",
-                    ["page", *names], sql_rows))
+        cached = any(_get(c, "sql", p, "cached_statements") is not None for c in configs.values() for p in KEY_PAGES)
+        title = ("SQL statements per page built (time in SQL of the request's time, in-process, the page store "
+                 "cleared first); from memory: the repeat view that follows" if cached else
+                 "SQL statements per page (time in SQL of the request's time, one warm request in-process)")
+        out.append((title, ["page", *names], sql_rows))
     report_rows = []
     for name in names:
         for scope in REPORT_SCOPES:

@@ -7,12 +7,15 @@ For each configuration — the school size on SQLite and on PostgreSQL, the dist
 PostgreSQL (bench/configs.py) — it reuses the generated database when it already holds that size
 (else creates it: migrations, then bench/seed_scale.py), then:
 
-1. sql: SQL statements per key page (in-process, the test client logged in as each page's role);
+1. sql: SQL statements per key page (in-process, the test client logged in as each page's role): the
+   page built (page store cleared first), then a repeat view served from the store;
 2. report: report 1 for the largest school and for all the schools, against bare XlsxWriter
    writing the same cells, with peak memory (each in a fresh process);
 3. import: a 2,000-row class list, against a bare openpyxl read of the same file;
 4. pages: gunicorn on loopback in production settings; throughput and p95 of /healthz and of the
-   key pages, each logged in as its real role;
+   key pages, each logged in as its real role: first as production runs (the page store on, so one
+   user repeating one page is served from memory), then on a second gunicorn with the store off
+   (PAGE_CACHE_MAX_CHARS=0: every request builds its page);
 5. deadline: (school on SQLite, district on PostgreSQL) virtual teachers writing and submitting
    the month's note while browsing, then a check that every accepted note is stored.
 
@@ -253,7 +256,10 @@ def _run_config(config: BenchConfig, args, workers: Workers) -> dict:
         out["restored"] = restored
         if "sql" in parts:
             out["sql"] = call("measure_sql", str(picks_file), "--password", password, url=config.url)
-            log("  SQL statements: " + ", ".join(f"{name} {v['statements']}" for name, v in out["sql"].items()))
+            log("  SQL statements, the page built: " + ", ".join(
+                f"{name} {v['statements']}" for name, v in out["sql"].items()))
+            log("  SQL statements, from memory (repeat view): " + ", ".join(
+                f"{name} {v.get('cached_statements')}" for name, v in out["sql"].items()))
         if "report" in parts:
             out["report"] = measure_reports(config, out["database"].get("schools", 1))
         if "import" in parts:
@@ -268,11 +274,25 @@ def _run_config(config: BenchConfig, args, workers: Workers) -> dict:
             with Gunicorn(config.url, workers, DATA_DIR / f"gunicorn-{config.name}.log") as server:
                 log(f"  gunicorn on 127.0.0.1:{server.port} ({workers.describe()})")
                 if "pages" in parts:
+                    log("  pages, from memory (repeat views): page store on, as production runs")
                     out["pages"] = measure_pages(server, picks, password, concurrency=args.concurrency,
                                                  duration=args.duration, warmup=args.warmup, log=log)
-                if run_deadline_here:
+                    out["pages_built"] = pages_built(config, picks, password, args, workers)
+                if run_deadline_here:  # on the normal server (store on), after both page passes
                     out["deadline"] = deadline_day(server, config, picks, password, args)
     return out
+
+
+def pages_built(config: BenchConfig, picks: dict, password: str, args, workers: Workers) -> dict:
+    """The key pages again on a second gunicorn with the page store off (PAGE_CACHE_MAX_CHARS=0):
+    each request builds its page, as a first view or a view after the school's data changed does.
+    /healthz is measured again on this server, so its ratios are within this pass."""
+    with Gunicorn(config.url, workers, DATA_DIR / f"gunicorn-{config.name}-store-off.log",
+                  env={"PAGE_CACHE_MAX_CHARS": "0"}) as server:
+        log(f"  pages, built every time (store off): a second gunicorn on 127.0.0.1:{server.port} with "
+            f"PAGE_CACHE_MAX_CHARS=0")
+        return measure_pages(server, picks, password, concurrency=args.concurrency, duration=args.duration,
+                             warmup=args.warmup, log=log)
 
 
 @contextlib.contextmanager
@@ -314,10 +334,11 @@ def observations(results: dict) -> list[str]:
     for name, config in results.get("configs", {}).items():
         if config.get("failed"):
             notes.append(f"`{name}` failed: {config['failed'].splitlines()[0]}")
-        for page, figures in (config.get("pages") or {}).items():
-            if figures.get("errors"):
-                notes.append(f"`{name}` {PAGE_TITLES.get(page, page)}: {figures['errors']} errors, e.g. "
-                             f"{figures['error_samples'][:2]}")
+        for key, how in (("pages", "from memory"), ("pages_built", "built every time")):
+            for page, figures in (config.get(key) or {}).items():
+                if figures.get("errors"):
+                    notes.append(f"`{name}` {PAGE_TITLES.get(page, page)} ({how}): {figures['errors']} errors, "
+                                 f"e.g. {figures['error_samples'][:2]}")
         for page in KEY_PAGES:
             sql = (config.get("sql") or {}).get(page)
             if sql and sql["statements"] > 12:

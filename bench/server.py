@@ -42,12 +42,15 @@ class ServerFailed(RuntimeError):
 
 
 class Gunicorn:
-    """`with Gunicorn(url, workers, log) as server:` — serving on server.port until the block ends."""
+    """`with Gunicorn(url, workers, log) as server:` — serving on server.port until the block ends.
+    `env`: extra environment variables for the server process (e.g. PAGE_CACHE_MAX_CHARS="0")."""
 
     host = "127.0.0.1"
 
-    def __init__(self, url: str, workers: Workers, log: Path, *, timeout: float = 90.0):
+    def __init__(self, url: str, workers: Workers, log: Path, *, timeout: float = 90.0,
+                 env: dict | None = None):
         self.url, self.workers, self.log, self.timeout = url, workers, log, timeout
+        self.env = {key: str(value) for key, value in (env or {}).items()}
         self.port = 0
         self._process: subprocess.Popen | None = None
 
@@ -61,6 +64,7 @@ class Gunicorn:
         env = production_env(self.url)
         env.pop("WEB_CONCURRENCY", None)
         env.pop("GUNICORN_CMD_ARGS", None)
+        env.update(self.env)
         with self.log.open("ab") as log:
             self._process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log,
                                              stderr=subprocess.STDOUT, start_new_session=True)
