@@ -8,6 +8,7 @@ the run instead of skipping.
 import contextvars
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 from sponsor_app import create_app
 from sponsor_app.extensions import db as _db
@@ -58,6 +59,27 @@ def db_url(request, tmp_path_factory):
     with admin_engine.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
     admin_engine.dispose()
+
+
+@dataclass
+class StatementCount:
+    n: int = 0
+
+
+@contextmanager
+def count_statements():
+    """The statements sent to the database meanwhile, from any context: a request of the isolated
+    client runs in its own app context, where Flask-SQLAlchemy's recorded queries are not the test's."""
+    counted = StatementCount()
+
+    def count(*_args):
+        counted.n += 1
+
+    sa.event.listen(Engine, "before_cursor_execute", count)
+    try:
+        yield counted
+    finally:
+        sa.event.remove(Engine, "before_cursor_execute", count)
 
 
 class IsolatedClient(FlaskClient):

@@ -20,6 +20,7 @@ from sponsor_app.models import (
     Rating,
 )
 from sponsor_app.timeutil import SCHOOL_TZ
+from tests.conftest import count_statements
 from tests.factories import make_screening, make_student
 
 NOV = date(2026, 11, 1)
@@ -125,13 +126,10 @@ def test_export_is_read_back_and_audited(leader_client, cases, db):
 
 
 def test_query_count_does_not_grow(app, leader_client, cases, db):
-    from flask_sqlalchemy.record_queries import get_recorded_queries
-
     def count():
-        with app.test_request_context():
-            before = len(get_recorded_queries())
+        with count_statements() as counted:
             assert leader_client.get("/attention/?month=2026-11").status_code == 200
-            return len(get_recorded_queries()) - before
+        return counted.n
 
     small = count()
     for i in range(6):

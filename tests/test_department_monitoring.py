@@ -36,6 +36,7 @@ from sponsor_app.models import (
 from sponsor_app.periods import Period
 from sponsor_app.timeutil import local_today
 from tests import factories as f
+from tests.conftest import count_statements
 
 OCT = date(2026, 10, 1)
 KEY = "2026-10"
@@ -286,15 +287,12 @@ def _grow(world, db, n):
 @pytest.mark.parametrize("path", ["/departments/?month=2026-10", "/departments/{d}/report?month=2026-10",
                                   "/departments/{d}/report/print?month=2026-10"])
 def test_pages_issue_a_bounded_number_of_queries(app, dept_world, dept_head_client, db, path):
-    from flask_sqlalchemy.record_queries import get_recorded_queries
-
     url = path.format(d=dept_world.dept.id)
 
     def count():
-        with app.test_request_context():
-            before = len(get_recorded_queries())
+        with count_statements() as counted:
             assert dept_head_client.get(url).status_code == 200
-            return len(get_recorded_queries()) - before
+        return counted.n
 
     _grow(dept_world, db, 1)
     small = count()

@@ -9,7 +9,6 @@ from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask_sqlalchemy.record_queries import get_recorded_queries
 
 from sponsor_app.escalations import services
 from sponsor_app.models import (
@@ -24,6 +23,7 @@ from sponsor_app.models import (
     ServiceKind,
 )
 from sponsor_app.timeutil import SCHOOL_TZ, format_date, local_today, utcnow
+from tests.conftest import count_statements
 from tests.factories import make_student, make_user
 
 SECRET = "Em kể bị cha đánh nhiều lần, vết bầm ở tay"
@@ -203,10 +203,9 @@ def test_list_puts_open_first_with_a_bounded_number_of_queries(leader_client, me
     db.session.commit()
 
     def queries():
-        with app.test_request_context():
-            before = len(get_recorded_queries())
+        with count_statements() as counted:
             page = leader_client.get("/escalations/").get_data(as_text=True)
-            return len(get_recorded_queries()) - before, page
+        return counted.n, page
 
     few, _page = queries()
     for i in range(25):

@@ -20,6 +20,7 @@ from sponsor_app.models import (
 from sponsor_app.progress import notes
 from sponsor_app.progress.calendar import month_start
 from sponsor_app.timeutil import format_date, local_today
+from tests.conftest import count_statements
 
 TODAY = local_today()
 MONTH = month_start(TODAY)
@@ -300,16 +301,13 @@ def _mentees(world, db, n):
 
 @pytest.mark.parametrize("url", ["/home/teacher", "/progress/notes/queue"])
 def test_pages_issue_a_bounded_number_of_queries(app, client_for, mentee_world, db, url):
-    from flask_sqlalchemy.record_queries import get_recorded_queries
-
     client = client_for("teacher" if "home" in url else "depthead")
 
     def count():
-        with app.test_request_context():
-            before = len(get_recorded_queries())
+        with count_statements() as counted:
             response = client.get(url)
             assert response.status_code == 200
-            return len(get_recorded_queries()) - before
+        return counted.n
 
     _mentees(mentee_world, db, 1)
     small = count()

@@ -34,6 +34,7 @@ from sponsor_app.progress.reminders import (
     send_reminders,
 )
 from tests import factories as f
+from tests.conftest import count_statements
 
 JAN = date(2027, 1, 1)
 SECRET = "BÍ MẬT: bố mẹ ly hôn, em hay bị đánh"  # a note's narrative: must never be e-mailed
@@ -486,19 +487,17 @@ def test_dept_head_banner_hidden_when_all_submitted_and_queries_bounded(app, men
     db.session.commit()
 
     def page() -> tuple[int, str]:
-        before = len(get_recorded_queries())
-        html = dept_head_client.get("/home/dept_head").get_data(as_text=True)
-        return len(get_recorded_queries()) - before, html
+        with count_statements() as counted:
+            html = dept_head_client.get("/home/dept_head").get_data(as_text=True)
+        return counted.n, html
 
-    with app.test_request_context():
-        small, html = page()
+    small, html = page()
     assert 'id="missing-notes"' not in html
     for _ in range(6):
         mentor = f.make_user(mentoring.school, department=mentoring.dept)
         mentee(mentoring, mentor, None)
     db.session.commit()
-    with app.test_request_context():
-        large, html = page()
+    large, html = page()
     assert "Còn 6 nhận xét tháng 01/2027 chưa gửi" in html
     assert large == small
 

@@ -243,11 +243,12 @@ def official_list():
     year = require_year()
     form = PlanNumberForm(plan_number=year.plan_number)
     rows = official_rows(current_user.school_id, year)
-    # The print view of the official list: an export like its xlsx (names and circumstances).
-    audit.record("export_assignment_list_print", year, rows=len(rows))
-    db.session.commit()
-    return render_template("assignments/official_list.html", school=current_user.school, year=year,
+    page = render_template("assignments/official_list.html", school=current_user.school, year=year,
                            rows=rows, today=local_today(), plan_form=form, can_edit_plan=True)
+    # The print view of the official list: an export like its xlsx (names and circumstances), recorded
+    # once the page is built.
+    audit.record_view("export_assignment_list_print", year, rows=len(rows))
+    return page
 
 
 @bp.get("/official-list.xlsx")

@@ -133,8 +133,10 @@ def report_print(dept_id: int):
     today = local_today()
     data = reports.month_report(department, year, month, today)
     summary = reports.summary_of(data, reports.stored_report(department, month))
-    reports.record_export(data, "print")
-    db.session.commit()
-    return render_template("departments/report_print.html", department=department, year=year, month=month,
+    page = render_template("departments/report_print.html", department=department, year=year, month=month,
                            report=data, summary=summary, headers=reports.HEADERS, title=reports.title_text(data),
                            date_line=reports.date_line(data.school.place_name, today))
+    # Recorded once the page is built: a commit before it expired what the page shows, loaded again.
+    reports.record_export(data, "print")
+    db.session.commit()
+    return page

@@ -72,12 +72,14 @@ def _report_page(year, term, report, form=None, status=200):
                                                                 services.default_as_of(year, term, local_today())),
                                                term))
         form.version.data = report.version if report else 0
-    services.record_view(doc, year, "viewed", school_id=year.school_id)
-    db.session.commit()
-    return render_template("reports/report.html", year=year, term=term, report=report, doc=doc, form=form,
+    page = render_template("reports/report.html", year=year, term=term, report=report, doc=doc, form=form,
                            submit_form=SubmitReportForm(version=report.version if report else 0),
                            unlock_form=UnlockReportForm(), conflict=status == 409,
-                           deadline=services.deadline(year, term)), status
+                           deadline=services.deadline(year, term))
+    # Recorded once the page is built: a commit before it expired what the page shows, loaded again.
+    services.record_view(doc, year, "viewed", school_id=year.school_id)
+    db.session.commit()
+    return page, status
 
 
 @bp.get("/<int:year_id>/<int:term>")
@@ -189,9 +191,10 @@ def report_print(year_id: int, term: int):
     term = _term_or_404(term)
     report = services.report_of(year, term)
     doc = services.document(db.session.get(School, year.school_id), year, term, report)
-    services.record_view(doc, year, "printed", school_id=year.school_id)
+    page = render_template("reports/print.html", year=year, term=term, report=report, doc=doc)
+    services.record_view(doc, year, "printed", school_id=year.school_id)  # once the page is built
     db.session.commit()
-    return render_template("reports/print.html", year=year, term=term, report=report, doc=doc)
+    return page
 
 
 # --- the year-end review and the rollover -------------------------------------------------
@@ -203,10 +206,10 @@ def review(year_id: int):
     rows = rollover.review(year)
     from .. import audit
 
-    audit.record("year_review_viewed", year, student_ids=[r.student_id for r in rows])
-    db.session.commit()
-    return render_template("reports/review.html", year=year, rows=rows, counts=rollover.review_counts(rows),
+    page = render_template("reports/review.html", year=year, rows=rows, counts=rollover.review_counts(rows),
                            closure=rollover.closure_of(year), commendations=_review_commendations(year))
+    audit.record_view("year_review_viewed", year, student_ids=[r.student_id for r in rows])  # once built
+    return page
 
 
 def _review_commendations(year):

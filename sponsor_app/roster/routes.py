@@ -5,7 +5,6 @@ from flask_login import current_user, login_required
 
 from .. import audit
 from ..context import require_year
-from ..extensions import db
 from ..models import StudentStatus
 from ..pagecache import cached_page
 from ..pagination import paginate_rows
@@ -35,9 +34,10 @@ def classes():
 def class_detail(class_id: int):
     class_group = get_class_or_404(class_id)
     students = services.class_students(class_group)
-    audit.record("view_class_list", class_group)
-    db.session.commit()
-    return render_template("roster/class_detail.html", class_group=class_group, students=students)
+    page = render_template("roster/class_detail.html", class_group=class_group, students=students)
+    # Recorded once the page is built: a commit before it expired every student, each loaded again.
+    audit.record_view("view_class_list", class_group)
+    return page
 
 
 @bp.get("/students")

@@ -67,9 +67,9 @@ def index():
 def class_board(class_id: int):
     class_group = _homeroom_or_leader_class(class_id)
     rows = services.class_board(class_group)
-    audit.record("view_screening_board", class_group)
-    db.session.commit()
-    return render_template("screening/class_board.html", class_group=class_group, rows=rows)
+    page = render_template("screening/class_board.html", class_group=class_group, rows=rows)
+    audit.record_view("view_screening_board", class_group)  # once the page is built
+    return page
 
 
 @bp.route("/students/<int:student_id>/new", methods=["GET", "POST"])
