@@ -7,10 +7,12 @@ department dashboard and a student. `cached_page()` keeps the finished HTML of s
 user, URL, language, day and chosen year, and per *data version* of the user's school.
 
 The data version (schools.data_version) is what makes it safe:
-- every transaction that writes anything but audit rows increments its school's version in the
-  same transaction, just before COMMIT (`_bump_on_commit`), so a page never outlives the data it
-  shows: the next request reads the new version with the user (one statement, joined) and misses;
-- a transaction outside a request (command line, import, seed) increments every school's version;
+- every transaction that writes anything but audit rows gives its school a new version in the same
+  transaction, just before COMMIT (`_bump_on_commit`), so a page never outlives the data it shows:
+  the next request reads the new version with the user (one statement, joined) and misses;
+- the new version is a random 62-bit number, not the old one plus one: a database restored from a
+  backup (or two concurrent writers) can never bring back a version a worker has pages for;
+- a transaction outside a request (command line, import, seed) renews every school's version;
 - a writer in one school leaves the pages of the other schools of a district cached.
 
 What varies per request is not cached: the CSRF token is stored as a placeholder and replaced by
@@ -182,7 +184,7 @@ def _bump_on_commit(session: Session) -> None:
         return
     schools = School.__table__
     # updated_at is kept: the school's own record did not change (its onupdate would stamp it).
-    bump = update(schools).values(data_version=schools.c.data_version + 1, updated_at=schools.c.updated_at)
+    bump = update(schools).values(data_version=secrets.randbits(62), updated_at=schools.c.updated_at)
     school_id = _changed_school()
     if school_id is not None:
         bump = bump.where(schools.c.id == school_id)

@@ -79,7 +79,7 @@ def test_a_write_changes_only_its_own_schools_version(app, world):
         login_user(world.admin)
         _rename(world.own_student.id)
         _db.session.commit()
-    assert (_version(own), _version(other)) == (versions[0] + 1, versions[1])
+    assert _version(own) != versions[0] and _version(other) == versions[1]
 
 
 def test_reading_and_auditing_change_no_version_and_a_command_line_write_changes_every_school(app, world,
@@ -92,7 +92,7 @@ def test_reading_and_auditing_change_no_version_and_a_command_line_write_changes
     assert (_version(own), _version(other)) == versions
     _rename(world.own_student.id)  # no request: a command, a seed
     _db.session.commit()
-    assert (_version(own), _version(other)) == (versions[0] + 1, versions[1] + 1)
+    assert _version(own) != versions[0] and _version(other) != versions[1]
 
 
 def test_a_student_renamed_through_the_app_shows_on_the_cached_list(app, world, client_for):

@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('schools', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('data_version', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('data_version', sa.BigInteger(), server_default='0', nullable=False))
 
 
 def downgrade():

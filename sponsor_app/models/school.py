@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -24,9 +24,9 @@ class School(TimestampMixin, db.Model):
     principal_name: Mapped[str | None] = mapped_column(String(120))
     # The social-work focal point (đầu mối công tác xã hội): receives escalations with leadership.
     social_work_focal_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
-    # Incremented by every transaction that changes the school's data (sponsor_app/pagecache.py):
-    # pages kept in memory are valid while it stays the same.
-    data_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Replaced by a new random number in every transaction that changes the school's data
+    # (sponsor_app/pagecache.py): pages kept in memory are valid while it stays the same.
+    data_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     social_work_focal: Mapped["User | None"] = relationship(foreign_keys=[social_work_focal_id])  # noqa: F821
 
