@@ -76,6 +76,8 @@ class Config:
     # Heavy pages kept in memory per worker, per user, until their school's data changes
     # (sponsor_app/pagecache.py); the size of the stored text in characters. 0 turns it off.
     PAGE_CACHE_MAX_CHARS = int(os.environ.get("PAGE_CACHE_MAX_CHARS", 16_000_000))
+    # The longest a stored page is served (what changes with the clock: an escalation's hours left).
+    PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", 60))
 
 
 class DevelopmentConfig(Config):

@@ -16,7 +16,9 @@ The data version (schools.data_version) is what makes it safe:
 - a writer in one school leaves the pages of the other schools of a district cached.
 
 What varies per request is not cached: the CSRF token is stored as a placeholder and replaced by
-the request's own; a page with a pending flash message is rendered afresh. Entries are per user,
+the request's own; a page with a pending flash message is rendered afresh. What changes with the
+clock rather than the data (an escalation's "2,5 working hours left", a note turning overdue) is kept
+at most PAGE_CACHE_SECONDS (60 s): no staler than a page left open in the browser for a minute. Entries are per user,
 so one person never sees a page built for another (permissions, names, language). The store is a
 bounded LRU in each worker process, so app workers stay stateless: the version comes from the
 database, and a worker that has not seen a page simply builds it. Permission checks and the audit
@@ -26,6 +28,7 @@ of sensitive views run on every request, before the cache is asked.
 import re
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -46,37 +49,43 @@ _WRITE = re.compile(r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|R
 
 
 class PageStore:
-    """A thread-safe LRU of rendered pages, bounded by the total size of the stored text."""
+    """A thread-safe LRU of rendered pages, bounded by the total size of the stored text; a page is
+    kept `seconds` at most."""
 
-    def __init__(self, max_chars: int):
-        self.max_chars = max_chars
-        self._items: OrderedDict[tuple, str] = OrderedDict()
+    def __init__(self, max_chars: int, seconds: float = 60.0, clock: Callable[[], float] = time.monotonic):
+        self.max_chars, self.seconds, self.clock = max_chars, seconds, clock
+        self._items: OrderedDict[tuple, tuple[str, float]] = OrderedDict()  # key → (page, stored at)
         self._chars = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
     def get(self, key: tuple) -> str | None:
         with self._lock:
-            value = self._items.get(key)
-            if value is None:
+            item = self._items.get(key)
+            if item is not None and self.clock() - item[1] > self.seconds:
+                self._drop(key)
+                item = None
+            if item is None:
                 self.misses += 1
                 return None
             self._items.move_to_end(key)
             self.hits += 1
-            return value
+            return item[0]
 
     def put(self, key: tuple, value: str) -> None:
         if len(value) > self.max_chars // 4:  # one huge page must not empty the store
             return
         with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._chars -= len(old)
-            self._items[key] = value
+            if key in self._items:
+                self._drop(key)
+            self._items[key] = (value, self.clock())
             self._chars += len(value)
             while self._chars > self.max_chars:
-                _key, dropped = self._items.popitem(last=False)
-                self._chars -= len(dropped)
+                self._drop(next(iter(self._items)))
+
+    def _drop(self, key: tuple) -> None:
+        value, _stored_at = self._items.pop(key)
+        self._chars -= len(value)
 
     def clear(self) -> None:
         with self._lock:
@@ -88,7 +97,8 @@ class PageStore:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["pagecache"] = PageStore(app.config.get("PAGE_CACHE_MAX_CHARS", 0))
+    app.extensions["pagecache"] = PageStore(app.config.get("PAGE_CACHE_MAX_CHARS", 0),
+                                            app.config.get("PAGE_CACHE_SECONDS", 60))
     # What stands for the CSRF token in a stored page: random per process, so no page text matches it.
     app.extensions["pagecache_token"] = f"csrf-{secrets.token_hex(16)}"
 

@@ -178,8 +178,22 @@ def test_a_form_on_a_page_from_memory_carries_the_sessions_own_token(guarded, wo
     assert guarded.extensions["pagecache"].hits >= 1
 
 
+def test_a_page_is_kept_a_minute_at_most(app, world, client_for):
+    """What changes with the clock and not the data (an escalation's working hours left) is rebuilt."""
+    now = [1000.0]
+    pages = app.extensions["pagecache"]
+    pages.clock = lambda: now[0]
+    client = client_for("leader")
+    client.get("/dashboard/")
+    client.get("/dashboard/")
+    assert pages.hits == 1
+    now[0] += 61
+    client.get("/dashboard/")
+    assert (pages.hits, pages.misses) == (1, 2)
+
+
 def test_the_store_keeps_the_most_recent_pages_within_its_size():
-    store = PageStore(max_chars=100)
+    store = PageStore(max_chars=100, seconds=60)
     store.put(("a",), "x" * 20)
     store.put(("b",), "y" * 20)
     store.get(("a",))  # a is used again: b is now the oldest
