@@ -11,18 +11,22 @@ The data version (schools.data_version) is what makes it safe:
   transaction, just before COMMIT (`_bump_on_commit`), so a page never outlives the data it shows:
   the next request reads the new version with the user (one statement, joined) and misses;
 - the new version is a random 62-bit number, not the old one plus one: a database restored from a
-  backup (or two concurrent writers) can never bring back a version a worker has pages for;
+  backup can never bring back a version a worker holds pages for;
 - a transaction outside a request (command line, import, seed) renews every school's version;
-- a writer in one school leaves the pages of the other schools of a district cached.
+- a writer in one school leaves the pages of the other schools of a district cached;
+- a write no page shows opts out with `execution_options(**UNSHOWN)` (a login's time stamp).
 
 What varies per request is not cached: the CSRF token is stored as a placeholder and replaced by
 the request's own; a page with a pending flash message is rendered afresh. What changes with the
-clock rather than the data (an escalation's "2,5 working hours left", a note turning overdue) is kept
-at most PAGE_CACHE_SECONDS (60 s): no staler than a page left open in the browser for a minute. Entries are per user,
-so one person never sees a page built for another (permissions, names, language). The store is a
-bounded LRU in each worker process, so app workers stay stateless: the version comes from the
-database, and a worker that has not seen a page simply builds it. Permission checks and the audit
-of sensitive views run on every request, before the cache is asked.
+clock rather than the data (an escalation's "2,5 working hours left") is kept PAGE_CACHE_SECONDS
+(60 s) at most: no staler than a page left open in the browser for a minute.
+
+Entries are per user, so one person never sees a page built for another (permissions, names,
+language). The route's permission decorator and the audit of a sensitive view run on every request;
+finer checks inside `render` (a department's 404) hold for the stored copy, because a change of
+roles, assignments or departments is a change of the school's data. The store is a bounded LRU in
+each worker process, so app workers stay stateless: the version comes from the database, and a
+worker that has not seen a page simply builds it.
 """
 
 import re
@@ -138,11 +142,6 @@ def cached_page(render: Callable[[], str], *vary) -> str:
 
 
 # --- the data version: bumped in the transaction that changes the data ------------------------------
-
-def mark_changed(connection) -> None:
-    """For writes that bypass SQLAlchemy's statements (none today): the transaction changed data."""
-    connection.info[CHANGED] = True
-
 
 # The execution option of a write that no page shows (a login's time stamp), so it leaves pages cached:
 # `stmt.execution_options(**UNSHOWN)`.
