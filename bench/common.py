@@ -48,14 +48,18 @@ def production_env(url: str) -> dict[str, str]:
 
 def make_app(url: str):
     """The app in production configuration on `url` (for measurements run in-process)."""
+    import gc
+
     from sponsor_app import create_app
 
     (DATA_DIR / "instance").mkdir(parents=True, exist_ok=True)
-    return create_app("production", overrides={
+    app = create_app("production", overrides={
         "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY,
         "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False,
         "RATELIMIT_STORAGE_URI": "memory://", "LOGIN_RATE_LIMIT": LOGIN_RATE_LIMIT,
     })
+    gc.freeze()  # as wsgi.py does after creating the app (the command line and gunicorn start there)
+    return app
 
 
 def emit(result: dict) -> None:
