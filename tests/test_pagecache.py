@@ -5,13 +5,12 @@ import re
 
 import pytest
 from flask_login import login_user
-from sqlalchemy import event
 
 from sponsor_app import create_app
 from sponsor_app.extensions import db as _db
 from sponsor_app.models import AuditLog, Role, School, Student, UserRole
 from sponsor_app.pagecache import PageStore
-from tests.conftest import IsolatedClient
+from tests.conftest import IsolatedClient, count_statements
 from tests.factories import PASSWORD
 from tests.test_notes import KEY, _form, _url, mentee_world  # noqa: F401 — the fixture, with its helpers
 
@@ -22,18 +21,10 @@ TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*n
 
 def _page(client, url) -> tuple[str, int]:
     """The page's text and the number of statements its request issued."""
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    event.listen(_db.engine, "before_cursor_execute", count)
-    try:
+    with count_statements() as counted:
         response = client.get(url)
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", count)
     assert response.status_code == 200, (url, response.status_code)
-    return response.get_data(as_text=True), len(seen)
+    return response.get_data(as_text=True), counted.n
 
 
 def _version(school_id: int) -> int:
