@@ -43,7 +43,9 @@ from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from .context import ui_locale
 from .models import School
+from .timeutil import local_today
 
 CHANGED = "pagecache_changed"  # connection.info: this transaction wrote data that pages show
 CONNECTION = "pagecache_connection"  # session.info: the connection of the session's transaction
@@ -107,28 +109,20 @@ def init_app(app: Flask) -> None:
     app.extensions["pagecache_token"] = f"csrf-{secrets.token_hex(16)}"
 
 
-def store() -> PageStore:
-    return current_app.extensions["pagecache"]
-
-
-def _key(vary: tuple) -> tuple | None:
+def _key() -> tuple | None:
     """What the page depends on besides its school's data; None when it must not be cached."""
-    from .context import ui_locale
-    from .timeutil import local_today
-
     if request.method != "GET" or "_flashes" in session or not current_user.is_authenticated:
         return None
     user = current_user
     return (user.id, user.school_id, user.school.data_version, request.full_path, ui_locale(),
-            local_today(), session.get("year_id"), *vary)
+            local_today(), session.get("year_id"))
 
 
-def cached_page(render: Callable[[], str], *vary) -> str:
-    """The page `render()` builds, from the store when this user saw it since the school's data last
-    changed. `vary`: anything else the page depends on that the key does not hold already (user,
-    URL with its query, language, today's date, chosen year)."""
-    pages = store()
-    key = _key(vary) if pages.max_chars else None
+def cached_page(render: Callable[[], str]) -> str:
+    """The page `render()` builds, from the store when this user saw it (same URL with its query,
+    language, day and chosen year) since the school's data last changed."""
+    pages = current_app.extensions["pagecache"]
+    key = _key() if pages.max_chars else None
     if key is None:
         return render()
     placeholder = current_app.extensions["pagecache_token"]

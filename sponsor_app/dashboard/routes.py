@@ -20,9 +20,12 @@ from . import services
 bp = Blueprint("dashboard", __name__)
 
 
-def _load() -> tuple:
+def _authorise() -> None:
     if not can_view_dashboard(current_user):
         abort(403)
+
+
+def _load() -> tuple:
     year = require_year()
     period = parse_period(request.args, year)
     dash = services.build(current_user.school_id, year, period, local_today(),
@@ -41,8 +44,7 @@ def period_text(period: Period) -> str:
 @bp.get("/")
 @login_required
 def index():
-    if not can_view_dashboard(current_user):
-        abort(403)
+    _authorise()  # on every view, before the page store is asked
 
     def render() -> str:
         year, period, dash = _load()
@@ -57,6 +59,7 @@ def index():
 @bp.get("/export.xlsx")
 @login_required
 def export():
+    _authorise()
     year, period, dash = _load()
     sheets = services.workbook_sheets(dash, current_user.school.name, year, period_text(period))
     data = build_workbook(sheets)
