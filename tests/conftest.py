@@ -137,6 +137,18 @@ def app(db_url, tmp_path):
 
 
 @pytest.fixture
+def guarded(app):
+    """The app on the test's database with CSRF checked, as in production."""
+    protected = create_app("testing", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                                       "WTF_CSRF_ENABLED": True})
+    protected.test_client_class = IsolatedClient
+    protected.instance_path = app.instance_path
+    yield protected
+    with protected.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
 def db(app):
     return _db
 

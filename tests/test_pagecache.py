@@ -6,11 +6,10 @@ import re
 import pytest
 from flask_login import login_user
 
-from sponsor_app import create_app
 from sponsor_app.extensions import db as _db
 from sponsor_app.models import AuditLog, Role, School, Student, UserRole
 from sponsor_app.pagecache import PageStore
-from tests.conftest import IsolatedClient, count_statements
+from tests.conftest import count_statements
 from tests.factories import PASSWORD
 from tests.test_notes import KEY, _form, _url, mentee_world  # noqa: F401 — the fixture, with its helpers
 
@@ -135,17 +134,6 @@ def test_a_page_with_a_message_to_show_is_built_afresh(app, world, client_for):
         session["_flashes"] = [("success", "Đã lưu phân công.")]
     assert "Đã lưu phân công." in client.get("/assignments/board").get_data(as_text=True)
     assert "Đã lưu phân công." not in client.get("/assignments/board").get_data(as_text=True)
-
-
-@pytest.fixture
-def guarded(app):
-    """The app on the same database with CSRF checked, as in production."""
-    checked = create_app("testing", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                                     "WTF_CSRF_ENABLED": True})
-    checked.test_client_class = IsolatedClient
-    yield checked
-    with checked.app_context():
-        _db.engine.dispose()
 
 
 def _token(text: str) -> str:

@@ -13,9 +13,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from sponsor_app import create_app
 from sponsor_app.extensions import db as _db
-from tests.conftest import IsolatedClient
 from tests.factories import PASSWORD
 from tests.figures import record
 from tests.test_permissions import MATRIX
@@ -88,17 +86,6 @@ def _login(guarded, username: str):
     response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return client
-
-
-@pytest.fixture
-def guarded(app):
-    protected = create_app("testing", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                                       "WTF_CSRF_ENABLED": True})
-    protected.test_client_class = IsolatedClient
-    protected.instance_path = app.instance_path
-    yield protected
-    with protected.app_context():
-        _db.engine.dispose()
 
 
 def test_every_state_changing_route_refuses_a_request_without_a_valid_token(app, guarded, mentoring, db_url):
