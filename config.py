@@ -78,6 +78,9 @@ class Config:
     PAGE_CACHE_MAX_CHARS = int(os.environ.get("PAGE_CACHE_MAX_CHARS", 16_000_000))
     # The longest a stored page is served (what changes with the clock: an escalation's hours left).
     PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", 60))
+    # Draft reports kept in the database while their school's data is unchanged (sponsor_app/kept.py);
+    # off: computed at every view and export.
+    KEPT_RESULTS = _bool("KEPT_RESULTS", True)
 
 
 class DevelopmentConfig(Config):

@@ -49,8 +49,9 @@ from .timeutil import local_today
 
 CHANGED = "pagecache_changed"  # connection.info: this transaction wrote data that pages show
 CONNECTION = "pagecache_connection"  # session.info: the connection of the session's transaction
-# Writes that no cached page shows: the audit trail of views (written by page views themselves).
-UNSHOWN_TABLES = frozenset({"audit_log"})
+# Writes that no cached page shows: the audit trail of views (written by page views themselves) and
+# the results kept at a data version (kept.py), which are copies of what the data already says.
+UNSHOWN_TABLES = frozenset({"audit_log", "kept_results"})
 _WRITE = re.compile(r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+\"?(\w+)", re.I)
 
 
@@ -175,6 +176,14 @@ def _remember_connection(session: Session, _transaction, connection) -> None:
 def _forget_connection(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(CONNECTION, None)
+
+
+def wrote_in_transaction(session: Session) -> bool:
+    """Has the session's transaction changed data (pending or written) that a new version would cover?"""
+    if session.dirty or session.deleted or any(obj.__table__.name not in UNSHOWN_TABLES for obj in session.new):
+        return True
+    conn = session.info.get(CONNECTION)
+    return conn is not None and bool(conn.info.get(CHANGED))
 
 
 @event.listens_for(Session, "before_commit")

@@ -351,6 +351,7 @@ def test_every_view_and_export_is_audited_with_its_students(year_world, leader_c
 
 def test_the_report_page_issues_a_bounded_number_of_queries(app, year_world, leader_client, db):
     w = year_world
+    app.config["KEPT_RESULTS"] = False  # the draft computed at every view (kept: tests/test_kept_results.py)
     leader_client.post(f"/reports/{w.year.id}/2", data=_form(R2_ASOF))
 
     def count():

@@ -32,6 +32,7 @@ from .escalation import (
     ReminderLog,
     ServiceKind,
 )
+from .kept import KeptResult
 from .monitoring import DepartmentReport
 from .progress import (
     ContactWith,
@@ -119,6 +120,7 @@ __all__ = [
     "ScreeningContact",
     "ScreeningStatus",
     "AuditLog",
+    "KeptResult",
     "Commendation",
     "ContestStatus",
     "CriterionSource",

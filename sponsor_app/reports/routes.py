@@ -66,11 +66,11 @@ def _report_page(year, term, report, form=None, status=200):
     if not can_prepare_reports(current_user):  # the union: figures only, no names, no narratives
         return render_template("reports/figures.html", year=year, term=term, report=report, doc=doc), status
     if form is None:
+        # Without a draft the document is the one generated as of the default date: its figures
+        # give the starting text of the results.
         form = ReportForm(obj=report) if report else ReportForm(
             as_of=services.default_as_of(year, term, local_today()), report_date=local_today(),
-            results=services.generated_results(services.figures(year.school_id, year,
-                                                                services.default_as_of(year, term, local_today())),
-                                               term))
+            results=services.generated_results(services.draft_values(doc), term))
         form.version.data = report.version if report else 0
     page = render_template("reports/report.html", year=year, term=term, report=report, doc=doc, form=form,
                            submit_form=SubmitReportForm(version=report.version if report else 0),

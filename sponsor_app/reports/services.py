@@ -52,6 +52,7 @@ from ..emulation import export as emulation_export
 from ..emulation import results as emulation_results
 from ..exceptions import RuleError
 from ..extensions import db
+from ..kept import kept
 from ..models import (
     Assignment,
     ClassGroup,
@@ -504,24 +505,38 @@ def generate(school: School, year: SchoolYear, term: int, report: SemesterReport
 
 def summary(school: School, year: SchoolYear, term: int, report: SemesterReport | None) -> dict:
     """The parts of the report a summary of several schools needs (`reports.district`): its date, the
-    figures and the student table. The submitted snapshot's, else computed now like `generate` (without
-    the header, narrative, changes and commendations, which a summary does not show)."""
+    figures and the student table. The submitted snapshot's, else computed like `generate` (without
+    the header, narrative, changes and commendations, which a summary does not show) and kept while
+    the school's data is unchanged (`kept`)."""
     if report is not None and report.locked and report.snapshot:
         doc = report.snapshot
         return {"term": doc["term"], "year": doc["year"], "as_of": doc["as_of"],
                 "parts": {"figures": doc["parts"]["figures"], "students": doc["parts"]["students"]}}
     as_of = report.as_of if report else default_as_of(year, term, local_today())
-    rows = student_rows(school.id, year, as_of, with_progress=term == 2)
-    return {"term": term, "year": year.name, "as_of": as_of.isoformat(),
-            "parts": {"figures": figures_part(figures(school.id, year, as_of)), "students": students_part(rows, term)}}
+
+    def compute() -> dict:
+        rows = student_rows(school.id, year, as_of, with_progress=term == 2)
+        return {"term": term, "year": year.name, "as_of": as_of.isoformat(),
+                "parts": {"figures": figures_part(figures(school.id, year, as_of)), "students": students_part(rows, term)}}
+
+    return kept(school, f"report-summary:{year.id}:{term}", {"as_of": as_of}, compute)
 
 
 def document(school: School, year: SchoolYear, term: int, report: SemesterReport | None) -> dict:
     """What the page, the print view and the workbook show: the snapshot of a submitted report,
-    else the report generated now."""
+    else the report generated now, kept while the school's data is unchanged (`kept`: the page, its
+    print view and its workbook share one computation)."""
     if report is not None and report.locked and report.snapshot:
         return report.snapshot
-    return generate(school, year, term, report)
+    today = local_today()
+    as_of = report.as_of if report else default_as_of(year, term, today)
+    return kept(school, f"report:{year.id}:{term}", {"as_of": as_of, "today": today},
+                lambda: generate(school, year, term, report, as_of=as_of, today=today))
+
+
+def draft_values(doc: dict) -> dict[str, int | str]:
+    """The figures of a generated document by key (what `figures` returned for it)."""
+    return {key: row["value"] for key, row in flat_figures(doc["parts"]["figures"]).items()}
 
 
 def student_ids(doc: dict) -> list[int]:
