@@ -46,7 +46,7 @@ def _draft(client, w, **kw):
     client.get(f"/reports/{w.year.id}/1")  # the first view of all keeps the year's default emulation rubric
 
 
-def test_the_page_print_view_and_workbook_of_a_draft_share_one_computation(app, year_world, leader_client):
+def test_the_page_print_view_and_workbook_of_a_draft_share_one_computation(app, year_world, leader_client):  # noqa: F811
     w = year_world
     url = f"/reports/{w.year.id}/1"
     _draft(leader_client, w)
@@ -66,7 +66,7 @@ def test_the_page_print_view_and_workbook_of_a_draft_share_one_computation(app, 
     assert computed_n >= exported_n + 15
 
 
-def test_a_change_of_the_data_shows_at_once(year_world, leader_client):
+def test_a_change_of_the_data_shows_at_once(year_world, leader_client):  # noqa: F811
     w = year_world
     url = f"/reports/{w.year.id}/1"
     _draft(leader_client, w, difficulties="Thiếu kinh phí")
@@ -80,7 +80,7 @@ def test_a_change_of_the_data_shows_at_once(year_world, leader_client):
     assert "Ksor Hơn" in cells and "Ksor Hen" not in cells
 
 
-def test_a_new_data_date_replaces_the_kept_draft_in_place(year_world, leader_client):
+def test_a_new_data_date_replaces_the_kept_draft_in_place(year_world, leader_client):  # noqa: F811
     w = year_world
     _draft(leader_client, w)
     assert ['"2026-12-30"' in k.params for k in _kept(w.school.id)] == [True]
@@ -89,7 +89,7 @@ def test_a_new_data_date_replaces_the_kept_draft_in_place(year_world, leader_cli
     assert len(kept) == 1 and '"2026-12-20"' in kept[0].params and kept[0].payload["as_of"] == "2026-12-20"
 
 
-def test_a_transaction_that_has_written_computes_afresh_and_keeps_nothing(year_world, leader_client, db):
+def test_a_transaction_that_has_written_computes_afresh_and_keeps_nothing(year_world, leader_client, db):  # noqa: F811
     w = year_world
     _draft(leader_client, w)
     _get(leader_client, f"/reports/{w.year.id}/1")
@@ -105,7 +105,7 @@ def test_a_transaction_that_has_written_computes_afresh_and_keeps_nothing(year_w
     assert [(k.data_version, k.payload) for k in _kept(w.school.id)] == before
 
 
-def test_the_district_workbook_reads_the_kept_summaries(year_world, leader_client, runner, tmp_path):
+def test_the_district_workbook_reads_the_kept_summaries(year_world, leader_client, runner, tmp_path):  # noqa: F811
     w = year_world
     _draft(leader_client, w)  # a draft as of 30/12 (the other school's is not started: as of today)
     out = tmp_path / "district.xlsx"
@@ -128,7 +128,7 @@ def test_the_district_workbook_reads_the_kept_summaries(year_world, leader_clien
     assert "Ksor Hơn" in run()[0]
 
 
-def test_kept_results_off_computes_every_time(app, year_world, leader_client):
+def test_kept_results_off_computes_every_time(app, year_world, leader_client):  # noqa: F811
     w = year_world
     app.config["KEPT_RESULTS"] = False
     _draft(leader_client, w)
