@@ -27,7 +27,7 @@ import json
 from collections.abc import Callable
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import db
@@ -40,23 +40,38 @@ def _insert(bind):
     return postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
 
 
+def _params(params: dict) -> str:
+    return json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+
+
 def kept(school: School, kind: str, params: dict, compute: Callable[[], dict]) -> dict:
     """`compute()`, or the result kept for (`school`, `kind`) at the school's data version with these
     `params` (JSON-ready values; the result must be JSON-ready too)."""
+    return kept_many([(school, kind, params)], lambda missing: {0: compute()})[0]
+
+
+def kept_many(entries: list[tuple[School, str, dict]], compute: Callable[[list[int]], dict[int, dict]]) -> list[dict]:
+    """`kept` for several (school, kind, params) at once: one statement reads those kept, `compute`
+    gets the indexes of the others (computing them together) and returns index → result, one
+    statement keeps them. The results in the order of `entries`."""
+    if not entries:
+        return []
     if not current_app.config.get("KEPT_RESULTS", True) or wrote_in_transaction(db.session):
-        return compute()
-    version = school.data_version  # read before the data the result is computed from
-    key = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
-    found = db.session.execute(select(KeptResult.payload).where(
-        KeptResult.school_id == school.id, KeptResult.kind == kind, KeptResult.data_version == version,
-        KeptResult.params == key)).scalar_one_or_none()
-    if found is not None:
-        return found
-    result = compute()
-    values = {"school_id": school.id, "kind": kind, "params": key, "data_version": version, "payload": result,
-              "computed_at": utcnow()}
-    insert = _insert(db.session.get_bind())(KeptResult).values(**values)
-    db.session.execute(insert.on_conflict_do_update(
-        index_elements=["school_id", "kind"],
-        set_={name: insert.excluded[name] for name in ("params", "data_version", "payload", "computed_at")}))
-    return result
+        computed = compute(list(range(len(entries))))
+        return [computed[i] for i in range(len(entries))]
+    # The versions are read (with the schools) before the data the results are computed from.
+    keys = [(school.id, kind, school.data_version, _params(params)) for school, kind, params in entries]
+    columns = (KeptResult.school_id, KeptResult.kind, KeptResult.data_version, KeptResult.params)
+    found = {tuple(row[:4]): row[4] for row in db.session.execute(
+        select(*columns, KeptResult.payload).where(tuple_(*columns).in_(keys)))}
+    missing = [i for i, key in enumerate(keys) if key not in found]
+    computed = compute(missing) if missing else {}
+    if missing:
+        now = utcnow()
+        rows = {keys[i][:2]: {"school_id": keys[i][0], "kind": keys[i][1], "data_version": keys[i][2],
+                              "params": keys[i][3], "payload": computed[i], "computed_at": now} for i in missing}
+        insert = _insert(db.session.get_bind())(KeptResult).values(list(rows.values()))
+        db.session.execute(insert.on_conflict_do_update(
+            index_elements=["school_id", "kind"],
+            set_={name: insert.excluded[name] for name in ("params", "data_version", "payload", "computed_at")}))
+    return [computed[i] if i in computed else found[key] for i, key in enumerate(keys)]

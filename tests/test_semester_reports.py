@@ -447,6 +447,32 @@ def test_cli_writes_the_district_workbook(year_world, leader_client, runner, tmp
     assert not (tmp_path / "none.xlsx").exists()
 
 
+def test_schools_computed_together_get_each_their_own_figures_and_table(year_world, db):
+    """The district's workbook computes every school's figures and table with one set of statements
+    (figures_of, student_rows_of): each school's are those it gets alone."""
+    w = year_world
+    other = w.other_school_screening
+    other.decision, other.decided_at = Decision.APPROVED, DEC10
+    db.session.add(Assignment(school_id=w.other_school_year.school_id, school_year_id=w.other_school_year.id,
+                              student_id=other.student_id, mentor_id=w.other_school_user.id, role=MentorRole.MAIN,
+                              started_on=date(2026, 12, 1)))
+    db.session.flush()
+    years = [w.year, w.other_school_year]
+    for as_of, term in ((date(2026, 12, 30), 1), (date(2027, 5, 25), 2)):
+        together = services.figures_of(years, as_of)
+        assert together == {y.id: services.figures(y.school_id, y, as_of) for y in years}
+        rows = services.student_rows_of([y.id for y in years], as_of, with_progress=term == 2)
+        assert rows == {y.id: services.student_rows(y.school_id, y, as_of, with_progress=term == 2) for y in years}
+    r1 = services.figures_of(years, date(2026, 12, 30))
+    assert [r1[w.year.id][k] for k in KEYS] == [R1[k] for k in KEYS]
+    assert (r1[w.other_school_year.id]["approved"], r1[w.other_school_year.id]["assigned"]) == (1, 1)
+    table = services.student_rows_of([y.id for y in years], date(2026, 12, 30), with_progress=False)
+    assert [r["student_id"] for r in table[w.other_school_year.id]] == [other.student_id]
+    w.other_school_year.note_day += 1
+    with pytest.raises(ValueError, match="share their data date and calendar"):  # such years are computed apart
+        services.figures_of(years, date(2026, 12, 30))
+
+
 def test_export_has_one_writer_per_part():
     assert list(export.SHEET_WRITERS) == ["figures", "students", "changes", "commendations"]
 

@@ -25,7 +25,14 @@ def due_notes(school_id: int, year: SchoolYear, months: list[date], *, submitted
     """(select, months table): the months × the main mentorings owing their note, with the submitted
     note outer-joined (MonthlyNote.id is NULL when it was not sent; with `submitted_before`, also when
     it was sent later: the notes as they stood at that moment). Add columns with add_columns."""
-    table = months_table(months, year.note_day)
+    stmt, table = due_notes_of([year.id], year.note_day, months, submitted_before=submitted_before)
+    return stmt.where(Assignment.school_id == school_id), table
+
+
+def due_notes_of(year_ids: list[int], note_day: int, months: list[date], *, submitted_before: datetime | None = None):
+    """`due_notes` for several schools' years sharing the note day (the district's reports): group by
+    Assignment.school_year_id."""
+    table = months_table(months, note_day)
     sent = MonthlyNote.status == NoteStatus.SUBMITTED
     if submitted_before is not None:
         sent = and_(sent, MonthlyNote.submitted_at < submitted_before)
@@ -35,7 +42,6 @@ def due_notes(school_id: int, year: SchoolYear, months: list[date], *, submitted
                                or_(Assignment.ended_on.is_(None), Assignment.ended_on > table.c.due)))
         .outerjoin(MonthlyNote, and_(MonthlyNote.student_id == Assignment.student_id,
                                      MonthlyNote.month == table.c.month, sent))
-        .where(Assignment.school_id == school_id, Assignment.school_year_id == year.id,
-               Assignment.role == MentorRole.MAIN)
+        .where(Assignment.school_year_id.in_(year_ids), Assignment.role == MentorRole.MAIN)
     )
     return stmt, table

@@ -52,7 +52,7 @@ from ..emulation import export as emulation_export
 from ..emulation import results as emulation_results
 from ..exceptions import RuleError
 from ..extensions import db
-from ..kept import kept
+from ..kept import kept, kept_many
 from ..models import (
     Assignment,
     ClassGroup,
@@ -77,7 +77,7 @@ from ..models import (
     User,
 )
 from ..progress.calendar import campaign_months, note_due
-from ..progress.due import due_notes
+from ..progress.due import due_notes_of
 from ..screening.services import CATEGORIES, category_condition
 from ..text import join_name
 from ..timeutil import SCHOOL_TZ, local_today, utcnow
@@ -150,113 +150,150 @@ def _at_school_on(day: date):
                Student.status_date.is_(None), Student.status_date > day)
 
 
+def cohort(year: SchoolYear, as_of: date) -> tuple:
+    """What the statements of `figures_of` share: years with the same key are computed together."""
+    return (as_of, year.start_date, year.end_date, year.note_day)
+
+
 def figures(school_id: int, year: SchoolYear, as_of: date) -> dict[str, int | str]:
     """Every figure of the report, by key (see the module docstring). A fixed number of queries."""
+    if year.school_id != school_id:
+        raise ValueError("figures: the year is not the school's")
+    return figures_of([year], as_of)[year.id]
+
+
+def figures_of(years: list[SchoolYear], as_of: date) -> dict[int, dict[str, int | str]]:
+    """year id → its figures, for several schools' years of one `cohort` at once (the district's
+    workbook): five statements whatever the number of schools, each grouped by school year."""
     from ..assignments.services import staff_query
 
+    if len({cohort(y, as_of) for y in years}) != 1:
+        raise ValueError("figures_of: the years must share their data date and calendar")
+    first, ids = years[0], [y.id for y in years]
     end = end_of(as_of)
-    f: dict[str, int | str] = {}
-    staff = staff_query(school_id).with_only_columns(func.count(User.id.distinct())).scalar_subquery()
-    pledges = (select(func.count(Pledge.id).label("n"), func.coalesce(func.sum(Pledge.capacity), 0).label("places"))
-               .join(User, User.id == Pledge.user_id)
-               .where(Pledge.school_year_id == year.id, Pledge.willing.is_(True), Pledge.pledged_on <= as_of,
-                      User.active.is_(True)).subquery())
-    row = db.session.execute(select(staff, pledges.c.n, pledges.c.places)).one()
-    f["staff"], f["pledged"], f["pledged_places"] = row[0], row[1], int(row[2])
+    result: dict[int, dict[str, int | str]] = {y.id: {} for y in years}
 
-    screened = and_(Screening.school_id == school_id, Screening.school_year_id == year.id,
-                    Screening.proposed_on <= as_of)
+    # One row per year: what is counted for the whole school or the whole year (correlated subqueries).
+    staff = staff_query(SchoolYear.school_id).with_only_columns(func.count(User.id.distinct())).scalar_subquery()
+    willing = and_(Pledge.school_year_id == SchoolYear.id, Pledge.willing.is_(True), Pledge.pledged_on <= as_of,
+                   User.active.is_(True))
+    pledged = select(func.count(Pledge.id)).join(User, User.id == Pledge.user_id).where(willing).scalar_subquery()
+    places = (select(func.coalesce(func.sum(Pledge.capacity), 0)).join(User, User.id == Pledge.user_id)
+              .where(willing).scalar_subquery())
+    sent = and_(MonthlyNote.school_year_id == SchoolYear.id, MonthlyNote.status == NoteStatus.SUBMITTED,
+                MonthlyNote.submitted_at < end)
+    supports = select(NoteSupport.id).join(MonthlyNote, MonthlyNote.id == NoteSupport.note_id).where(sent)
+    support_items = supports.with_only_columns(func.count(NoteSupport.id)).scalar_subquery()
+    support_students = supports.with_only_columns(func.count(MonthlyNote.student_id.distinct())).scalar_subquery()
+    support_vnd = supports.with_only_columns(func.coalesce(func.sum(NoteSupport.value_vnd), 0)).scalar_subquery()
+    school_dropouts = (select(func.count(Student.id))
+                       .where(Student.school_id == SchoolYear.school_id, Student.status == StudentStatus.DROPPED_OUT,
+                              Student.status_date.between(first.start_date, as_of)).scalar_subquery())
+    raised = and_(Escalation.school_year_id == SchoolYear.id, Escalation.raised_at < end)
+    escalations = select(func.count(Escalation.id)).where(raised).scalar_subquery()
+    closed = (select(func.count(Escalation.id))
+              .where(raised, Escalation.status == EscalationStatus.CLOSED, Escalation.closed_at < end).scalar_subquery())
+    referrals = (select(func.count(Referral.id)).join(Escalation, Escalation.id == Referral.escalation_id)
+                 .where(Escalation.school_year_id == SchoolYear.id, Referral.referred_on <= as_of).scalar_subquery())
+    for row in db.session.execute(select(SchoolYear.id, staff, pledged, places, support_items, support_students,
+                                         support_vnd, school_dropouts, escalations, closed, referrals)
+                                  .where(SchoolYear.id.in_(ids))):
+        f = result[row[0]]
+        (f["staff"], f["pledged"], f["pledged_places"], f["support_items"], f["support_students"], f["support_vnd"],
+         f["school_dropouts"], f["escalations"], f["escalations_closed"], f["referrals"]) = (int(v) for v in row[1:])
+
+    screened = Screening.proposed_on <= as_of
     approved = and_(screened, Screening.decision == Decision.APPROVED, _decided_by(as_of))
-    row = db.session.execute(select(
+    by_year = {row[0]: row[1:] for row in db.session.execute(select(
+        Screening.school_year_id,
         func.count().filter(screened), *[func.count().filter(and_(screened, category_condition(c))) for c in CATEGORIES],
         func.count().filter(approved), *[func.count().filter(and_(approved, category_condition(c))) for c in CATEGORIES],
-    ).select_from(Screening).where(Screening.school_year_id == year.id)).one()
-    f["screened"] = row[0]
-    for i, c in enumerate(CATEGORIES, start=1):
-        f[f"screened_{c}"] = row[i]
-    f["approved"] = row[1 + len(CATEGORIES)]
-    for i, c in enumerate(CATEGORIES, start=2 + len(CATEGORIES)):
-        f[f"approved_{c}"] = row[i]
+    ).where(Screening.school_year_id.in_(ids)).group_by(Screening.school_year_id))}
+    for year_id, f in result.items():
+        row = by_year.get(year_id) or (0,) * (2 + 2 * len(CATEGORIES))
+        f["screened"] = row[0]
+        for i, c in enumerate(CATEGORIES, start=1):
+            f[f"screened_{c}"] = row[i]
+        f["approved"] = row[1 + len(CATEGORIES)]
+        for i, c in enumerate(CATEGORIES, start=2 + len(CATEGORIES)):
+            f[f"approved_{c}"] = row[i]
 
-    approved_ids = _approved_ids(school_id, year, as_of)
-    running = db.session.execute(
-        select(Assignment.student_id, Assignment.mentor_id, Assignment.role, Assignment.student_id.in_(approved_ids))
-        .where(Assignment.school_id == school_id, Assignment.school_year_id == year.id, _running_on(as_of))).all()
-    f["assigned"] = len({s for s, _m, r, approved in running if r == MentorRole.MAIN and approved})
-    f["main_mentors"] = len({m for _s, m, r, _a in running if r == MentorRole.MAIN})
-    f["support_mentors"] = len({m for _s, m, r, _a in running if r == MentorRole.SUPPORT})
-    f["staff_with_mentee"] = len({m for _s, m, _r, _a in running})
-    f["coverage_students"] = pct(f["assigned"], f["approved"])
-    f["coverage_staff"] = pct(f["staff_with_mentee"], f["staff"])
+    # The mentorings running on D, each with "is its student approved by D in that year?".
+    approved_here = (select(Screening.id).where(Screening.student_id == Assignment.student_id,
+                                                Screening.school_year_id == Assignment.school_year_id,
+                                                Screening.decision == Decision.APPROVED, _decided_by(as_of))
+                     .exists())
+    running: dict[int, list[tuple]] = defaultdict(list)
+    for year_id, *entry in db.session.execute(
+            select(Assignment.school_year_id, Assignment.student_id, Assignment.mentor_id, Assignment.role, approved_here)
+            .where(Assignment.school_year_id.in_(ids), _running_on(as_of))):
+        running[year_id].append(tuple(entry))
 
-    months = [m for m in campaign_months(year.start_date, min(as_of, year.end_date))
-              if note_due(m, year.note_day) <= as_of]
-    due = on_time = late = 0
+    months = [m for m in campaign_months(first.start_date, min(as_of, first.end_date))
+              if note_due(m, first.note_day) <= as_of]
+    notes: dict[int, tuple] = {}
     if months:
-        stmt, _table = due_notes(school_id, year, months, submitted_before=end)
-        due, on_time, late = db.session.execute(stmt.add_columns(
-            func.count(), func.count(MonthlyNote.id).filter(MonthlyNote.submitted_on_time.is_(True)),
+        stmt, _table = due_notes_of(ids, first.note_day, months, submitted_before=end)
+        notes = {row[0]: row[1:] for row in db.session.execute(stmt.add_columns(
+            Assignment.school_year_id, func.count(),
+            func.count(MonthlyNote.id).filter(MonthlyNote.submitted_on_time.is_(True)),
             func.count(MonthlyNote.id).filter(or_(MonthlyNote.submitted_on_time.is_(False),
-                                                  MonthlyNote.submitted_on_time.is_(None))))).one()
-    f["notes_due"], f["notes_on_time"], f["notes_late"] = due, on_time, late
-    f["notes_missing"] = due - on_time - late
-    f["notes_on_time_pct"] = pct(on_time, due)
+                                                  MonthlyNote.submitted_on_time.is_(None))))
+            .group_by(Assignment.school_year_id))}
 
-    latest = latest_ratings(school_id, year, as_of)
-    counts = Counter(r for r, _month, _all in latest.values())
-    f["rating_progress"] = counts.get(Rating.PROGRESS.value, 0)
-    f["rating_steady"] = counts.get(Rating.STEADY.value, 0)
-    f["rating_decline"] = counts.get(Rating.DECLINE.value, 0)
-
-    row = db.session.execute(
-        select(func.count(NoteSupport.id), func.count(MonthlyNote.student_id.distinct()),
-               func.coalesce(func.sum(NoteSupport.value_vnd), 0))
-        .join(MonthlyNote, MonthlyNote.id == NoteSupport.note_id)
-        .where(MonthlyNote.school_id == school_id, MonthlyNote.school_year_id == year.id,
-               MonthlyNote.status == NoteStatus.SUBMITTED, MonthlyNote.submitted_at < end)).one()
-    f["support_items"], f["support_students"], f["support_vnd"] = row[0], row[1], int(row[2])
-
-    school_dropouts = (select(func.count()).select_from(Student)
-                       .where(Student.school_id == school_id, Student.status == StudentStatus.DROPPED_OUT,
-                              Student.status_date.between(year.start_date, as_of)).scalar_subquery())
-    row = db.session.execute(
-        select(func.count(),
+    mentees = {row[0]: row[1:] for row in db.session.execute(
+        select(Screening.school_year_id, func.count(),
                func.count().filter(_at_school_on(as_of)),
                func.count().filter(and_(Student.status == StudentStatus.TRANSFERRED, Student.status_date <= as_of)),
-               func.count().filter(and_(Student.status == StudentStatus.DROPPED_OUT, Student.status_date <= as_of)),
-               school_dropouts)
-        .where(Student.id.in_(approved_ids))).one()
-    f["mentees"], f["retained"], f["transferred"], f["dropped_out"], f["school_dropouts"] = row
+               func.count().filter(and_(Student.status == StudentStatus.DROPPED_OUT, Student.status_date <= as_of)))
+        .join(Student, Student.id == Screening.student_id)
+        .where(Screening.school_year_id.in_(ids), Screening.decision == Decision.APPROVED, _decided_by(as_of))
+        .group_by(Screening.school_year_id))}
 
-    referrals = (select(func.count(Referral.id)).join(Escalation, Escalation.id == Referral.escalation_id)
-                 .where(Escalation.school_id == school_id, Escalation.school_year_id == year.id,
-                        Referral.referred_on <= as_of).scalar_subquery())
-    row = db.session.execute(
-        select(func.count(),
-               func.count().filter(and_(Escalation.status == EscalationStatus.CLOSED, Escalation.closed_at < end)),
-               referrals)
-        .select_from(Escalation)
-        .where(Escalation.school_id == school_id, Escalation.school_year_id == year.id,
-               Escalation.raised_at < end)).one()
-    f["escalations"], f["escalations_closed"], f["referrals"] = row
-    return f
+    latest = latest_ratings_of(ids, as_of)
+    for year_id, f in result.items():
+        rows = running.get(year_id, [])
+        f["assigned"] = len({s for s, _m, r, ok in rows if r == MentorRole.MAIN and ok})
+        f["main_mentors"] = len({m for _s, m, r, _a in rows if r == MentorRole.MAIN})
+        f["support_mentors"] = len({m for _s, m, r, _a in rows if r == MentorRole.SUPPORT})
+        f["staff_with_mentee"] = len({m for _s, m, _r, _a in rows})
+        f["coverage_students"] = pct(f["assigned"], f["approved"])
+        f["coverage_staff"] = pct(f["staff_with_mentee"], f["staff"])
+        due, on_time, late = notes.get(year_id, (0, 0, 0))
+        f["notes_due"], f["notes_on_time"], f["notes_late"] = due, on_time, late
+        f["notes_missing"] = due - on_time - late
+        f["notes_on_time_pct"] = pct(on_time, due)
+        counts = Counter(r for r, _month, _all in latest.get(year_id, {}).values())
+        f["rating_progress"] = counts.get(Rating.PROGRESS.value, 0)
+        f["rating_steady"] = counts.get(Rating.STEADY.value, 0)
+        f["rating_decline"] = counts.get(Rating.DECLINE.value, 0)
+        f["mentees"], f["retained"], f["transferred"], f["dropped_out"] = mentees.get(year_id, (0, 0, 0, 0))
+    return result
 
 
 def latest_ratings(school_id: int, year: SchoolYear, as_of: date) -> dict[int, tuple[str, date, Counter]]:
     """student id → (latest rating, its month, Counter of every rating) over the notes of `year`
     submitted by `as_of` (one query)."""
+    if year.school_id != school_id:
+        raise ValueError("latest_ratings: the year is not the school's")
+    return latest_ratings_of([year.id], as_of).get(year.id, {})
+
+
+def latest_ratings_of(year_ids: list[int], as_of: date) -> dict[int, dict[int, tuple[str, date, Counter]]]:
+    """year id → `latest_ratings` of that year, for several years at once (one query)."""
     rows = db.session.execute(
-        select(MonthlyNote.student_id, MonthlyNote.month, MonthlyNote.rating)
-        .where(MonthlyNote.school_id == school_id, MonthlyNote.school_year_id == year.id,
+        select(MonthlyNote.school_year_id, MonthlyNote.student_id, MonthlyNote.month, MonthlyNote.rating)
+        .where(MonthlyNote.school_year_id.in_(year_ids),
                MonthlyNote.status == NoteStatus.SUBMITTED, MonthlyNote.rating.is_not(None),
                MonthlyNote.submitted_at < end_of(as_of))
-        .order_by(MonthlyNote.student_id, MonthlyNote.month)).all()
-    result: dict[int, tuple[str, date, Counter]] = {}
-    for student_id, month, rating in rows:
+        .order_by(MonthlyNote.school_year_id, MonthlyNote.student_id, MonthlyNote.month)).all()
+    result: dict[int, dict[int, tuple[str, date, Counter]]] = defaultdict(dict)
+    for year_id, student_id, month, rating in rows:
+        of_year = result[year_id]
         value = Rating(rating).value
-        counter = result[student_id][2] if student_id in result else Counter()
+        counter = of_year[student_id][2] if student_id in of_year else Counter()
         counter[value] += 1
-        result[student_id] = (value, month, counter)
+        of_year[student_id] = (value, month, counter)
     return result
 
 
@@ -334,35 +371,44 @@ def progress_text(latest: tuple[str, date, Counter] | None) -> str:
 
 def student_rows(school_id: int, year: SchoolYear, as_of: date, *, with_progress: bool) -> list[dict]:
     """The appendix table as of `as_of`: students approved by then and still at school, with the
-    mentors running on that day (and, in report 2, their progress). Four queries."""
+    mentors running on that day (and, in report 2, their progress). Three queries."""
+    if year.school_id != school_id:
+        raise ValueError("student_rows: the year is not the school's")
+    return student_rows_of([year.id], as_of, with_progress=with_progress)[year.id]
+
+
+def student_rows_of(year_ids: list[int], as_of: date, *, with_progress: bool) -> dict[int, list[dict]]:
+    """year id → `student_rows` of that year, for several schools' years at once (three queries)."""
     found = db.session.execute(
-        select(Student.id, Student.family_name, Student.middle_name, Student.given_name, Student.sort_key,
-               Screening.circumstances_text, Screening.conduct_text, ClassGroup.name, ClassGroup.grade)
-        .join(Screening, and_(Screening.student_id == Student.id, Screening.school_year_id == year.id))
-        .join(Enrollment, and_(Enrollment.student_id == Student.id, Enrollment.school_year_id == year.id))
+        select(Screening.school_year_id, Student.id, Student.family_name, Student.middle_name, Student.given_name,
+               Student.sort_key, Screening.circumstances_text, Screening.conduct_text, ClassGroup.name,
+               ClassGroup.grade)
+        .join(Screening, Screening.student_id == Student.id)
+        .join(Enrollment, and_(Enrollment.student_id == Student.id,
+                               Enrollment.school_year_id == Screening.school_year_id))
         .join(ClassGroup, ClassGroup.id == Enrollment.class_group_id)
-        .where(Student.school_id == school_id, Screening.decision == Decision.APPROVED,
+        .where(Screening.school_year_id.in_(year_ids), Screening.decision == Decision.APPROVED,
                _decided_by(as_of), _at_school_on(as_of))).all()
     # Columns, not ORM objects: the table of a large school has hundreds of rows.
-    by_student: dict[int, list[tuple]] = defaultdict(list)
+    by_student: dict[tuple[int, int], list[tuple]] = defaultdict(list)  # (year id, student id) → mentorings
     if found:
-        for student_id, *entry in db.session.execute(
-                select(Assignment.student_id, Assignment.id, Assignment.role, Assignment.started_on, User.full_name)
+        for year_id, student_id, *entry in db.session.execute(
+                select(Assignment.school_year_id, Assignment.student_id, Assignment.id, Assignment.role,
+                       Assignment.started_on, User.full_name)
                 .join(User, User.id == Assignment.mentor_id)
-                .where(Assignment.school_id == school_id, Assignment.school_year_id == year.id,
-                       _running_on(as_of))):
-            by_student[student_id].append(tuple(entry))
-    latest = latest_ratings(school_id, year, as_of) if with_progress else {}
-    found = sorted(found, key=lambda r: (r.grade, _class_key(r.name), r.sort_key, r.id))
-    rows = []
-    for n, r in enumerate(found, start=1):
-        row = {"tt": n, "student_id": r.id, "name": join_name(r.family_name, r.middle_name, r.given_name),
+                .where(Assignment.school_year_id.in_(year_ids), _running_on(as_of))):
+            by_student[year_id, student_id].append(tuple(entry))
+    latest = latest_ratings_of(year_ids, as_of) if with_progress else {}
+    result: dict[int, list[dict]] = {year_id: [] for year_id in year_ids}
+    for r in sorted(found, key=lambda r: (r.grade, _class_key(r.name), r.sort_key, r.id)):
+        rows = result[r.school_year_id]
+        row = {"tt": len(rows) + 1, "student_id": r.id, "name": join_name(r.family_name, r.middle_name, r.given_name),
                "class": r.name, "circumstances": (r.circumstances_text or "").strip(),
-               "conduct": (r.conduct_text or "").strip(), "mentors": mentors_text_of(by_student.get(r.id, []))}
+               "conduct": (r.conduct_text or "").strip(), "mentors": mentors_text_of(by_student.get((r.school_year_id, r.id), []))}
         if with_progress:
-            row["progress"] = progress_text(latest.get(r.id))
+            row["progress"] = progress_text(latest.get(r.school_year_id, {}).get(r.id))
         rows.append(row)
-    return rows
+    return result
 
 
 def students_part(rows: list[dict], term: int) -> dict:
@@ -503,23 +549,43 @@ def generate(school: School, year: SchoolYear, term: int, report: SemesterReport
             "generated_at": utcnow().isoformat(timespec="seconds"), "parts": parts}
 
 
-def summary(school: School, year: SchoolYear, term: int, report: SemesterReport | None) -> dict:
-    """The parts of the report a summary of several schools needs (`reports.district`): its date, the
-    figures and the student table. The submitted snapshot's, else computed like `generate` (without
-    the header, narrative, changes and commendations, which a summary does not show) and kept while
-    the school's data is unchanged (`kept`)."""
-    if report is not None and report.locked and report.snapshot:
-        doc = report.snapshot
-        return {"term": doc["term"], "year": doc["year"], "as_of": doc["as_of"],
-                "parts": {"figures": doc["parts"]["figures"], "students": doc["parts"]["students"]}}
-    as_of = report.as_of if report else default_as_of(year, term, local_today())
+def summaries(items: list[tuple[School, SchoolYear, SemesterReport | None]], term: int) -> list[dict]:
+    """The parts of each school's report a summary of several schools needs (`reports.district`): its
+    date, the figures and the student table, in order. A submitted report's snapshot; else computed
+    like `generate` (without the header, narrative, changes and commendations, which a summary does
+    not show) and kept while the school's data is unchanged (`kept_many`). The schools computed are
+    computed together, a fixed number of statements per `cohort` whatever their number."""
+    docs: list[dict | None] = [None] * len(items)
+    todo = []
+    today = local_today()
+    for i, (school, year, report) in enumerate(items):
+        if report is not None and report.locked and report.snapshot:
+            doc = report.snapshot
+            docs[i] = {"term": doc["term"], "year": doc["year"], "as_of": doc["as_of"],
+                       "parts": {"figures": doc["parts"]["figures"], "students": doc["parts"]["students"]}}
+        else:
+            todo.append((i, school, year, report.as_of if report else default_as_of(year, term, today)))
 
-    def compute() -> dict:
-        rows = student_rows(school.id, year, as_of, with_progress=term == 2)
-        return {"term": term, "year": year.name, "as_of": as_of.isoformat(),
-                "parts": {"figures": figures_part(figures(school.id, year, as_of)), "students": students_part(rows, term)}}
+    def compute(indexes: list[int]) -> dict[int, dict]:
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        for k in indexes:
+            _i, _school, year, as_of = todo[k]
+            groups[cohort(year, as_of)].append(k)
+        out = {}
+        for keys in groups.values():
+            years, as_of = [todo[k][2] for k in keys], todo[keys[0]][3]
+            values = figures_of(years, as_of)
+            rows = student_rows_of([y.id for y in years], as_of, with_progress=term == 2)
+            for k, year in zip(keys, years, strict=True):
+                out[k] = {"term": term, "year": year.name, "as_of": as_of.isoformat(),
+                          "parts": {"figures": figures_part(values[year.id]),
+                                    "students": students_part(rows[year.id], term)}}
+        return out
 
-    return kept(school, f"report-summary:{year.id}:{term}", {"as_of": as_of}, compute)
+    entries = [(school, f"report-summary:{year.id}:{term}", {"as_of": as_of}) for _i, school, year, as_of in todo]
+    for (i, *_rest), doc in zip(todo, kept_many(entries, compute), strict=True):
+        docs[i] = doc
+    return docs
 
 
 def document(school: School, year: SchoolYear, term: int, report: SemesterReport | None) -> dict:
