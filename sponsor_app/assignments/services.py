@@ -64,8 +64,13 @@ def save_pledge(user: User, year: SchoolYear, data: dict) -> Pledge:
 
 def staff_query(school_id: int):
     """Active staff members (anyone with the teacher role) of a school."""
+    return staff_where(User.school_id == school_id)
+
+
+def staff_where(condition):
+    """Active staff members (anyone with the teacher role) meeting `condition` (several schools' staff)."""
     return (select(User).join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.TEACHER))
-            .where(User.school_id == school_id, User.active.is_(True)))
+            .where(condition, User.active.is_(True)))
 
 
 @dataclass

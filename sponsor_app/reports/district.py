@@ -41,7 +41,7 @@ class DistrictResult:
     states: dict[str, int] = field(default_factory=dict)
 
 
-CHUNK = 50  # schools loaded and computed together: statements per chunk, memory bounded by it
+CHUNK = 100  # schools loaded and computed together: a few statements per chunk, memory bounded by it
 
 
 def school_parts(year_name: str, term: int) -> Iterator[SchoolPart]:

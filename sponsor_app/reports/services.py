@@ -44,7 +44,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select, union_all
 
 from .. import audit
 from ..assignments.official_list import _class_key, date_line, mentors_text_of, year_label
@@ -165,7 +165,7 @@ def figures(school_id: int, year: SchoolYear, as_of: date) -> dict[str, int | st
 def figures_of(years: list[SchoolYear], as_of: date) -> dict[int, dict[str, int | str]]:
     """year id → its figures, for several schools' years of one `cohort` at once (the district's
     workbook): five statements whatever the number of schools, each grouped by school year."""
-    from ..assignments.services import staff_query
+    from ..assignments.services import staff_where
 
     if len({cohort(y, as_of) for y in years}) != 1:
         raise ValueError("figures_of: the years must share their data date and calendar")
@@ -173,34 +173,46 @@ def figures_of(years: list[SchoolYear], as_of: date) -> dict[int, dict[str, int 
     end = end_of(as_of)
     result: dict[int, dict[str, int | str]] = {y.id: {} for y in years}
 
-    # One row per year: what is counted for the whole school or the whole year (correlated subqueries).
-    staff = staff_query(SchoolYear.school_id).with_only_columns(func.count(User.id.distinct())).scalar_subquery()
-    willing = and_(Pledge.school_year_id == SchoolYear.id, Pledge.willing.is_(True), Pledge.pledged_on <= as_of,
-                   User.active.is_(True))
-    pledged = select(func.count(Pledge.id)).join(User, User.id == Pledge.user_id).where(willing).scalar_subquery()
-    places = (select(func.coalesce(func.sum(Pledge.capacity), 0)).join(User, User.id == Pledge.user_id)
-              .where(willing).scalar_subquery())
-    sent = and_(MonthlyNote.school_year_id == SchoolYear.id, MonthlyNote.status == NoteStatus.SUBMITTED,
-                MonthlyNote.submitted_at < end)
-    supports = select(NoteSupport.id).join(MonthlyNote, MonthlyNote.id == NoteSupport.note_id).where(sent)
-    support_items = supports.with_only_columns(func.count(NoteSupport.id)).scalar_subquery()
-    support_students = supports.with_only_columns(func.count(MonthlyNote.student_id.distinct())).scalar_subquery()
-    support_vnd = supports.with_only_columns(func.coalesce(func.sum(NoteSupport.value_vnd), 0)).scalar_subquery()
-    school_dropouts = (select(func.count(Student.id))
-                       .where(Student.school_id == SchoolYear.school_id, Student.status == StudentStatus.DROPPED_OUT,
-                              Student.status_date.between(first.start_date, as_of)).scalar_subquery())
-    raised = and_(Escalation.school_year_id == SchoolYear.id, Escalation.raised_at < end)
-    escalations = select(func.count(Escalation.id)).where(raised).scalar_subquery()
-    closed = (select(func.count(Escalation.id))
-              .where(raised, Escalation.status == EscalationStatus.CLOSED, Escalation.closed_at < end).scalar_subquery())
-    referrals = (select(func.count(Referral.id)).join(Escalation, Escalation.id == Referral.escalation_id)
-                 .where(Escalation.school_year_id == SchoolYear.id, Referral.referred_on <= as_of).scalar_subquery())
-    for row in db.session.execute(select(SchoolYear.id, staff, pledged, places, support_items, support_students,
-                                         support_vnd, school_dropouts, escalations, closed, referrals)
-                                  .where(SchoolYear.id.in_(ids))):
-        f = result[row[0]]
-        (f["staff"], f["pledged"], f["pledged_places"], f["support_items"], f["support_students"], f["support_vnd"],
-         f["school_dropouts"], f["escalations"], f["escalations_closed"], f["referrals"]) = (int(v) for v in row[1:])
+    # What is counted for the whole school or the whole year: one statement, a union of grouped counts,
+    # each row (what, school or year id, up to three figures).
+    school_ids = [y.school_id for y in years]
+    staff = (staff_where(User.school_id.in_(school_ids))
+             .with_only_columns(literal("staff"), User.school_id, func.count(User.id.distinct()), literal(0), literal(0))
+             .group_by(User.school_id))
+    pledges = (select(literal("pledges"), Pledge.school_year_id, func.count(Pledge.id),
+                      func.coalesce(func.sum(Pledge.capacity), 0), literal(0))
+               .join(User, User.id == Pledge.user_id)
+               .where(Pledge.school_year_id.in_(ids), Pledge.willing.is_(True), Pledge.pledged_on <= as_of,
+                      User.active.is_(True)).group_by(Pledge.school_year_id))
+    supports = (select(literal("supports"), MonthlyNote.school_year_id, func.count(NoteSupport.id),
+                       func.count(MonthlyNote.student_id.distinct()), func.coalesce(func.sum(NoteSupport.value_vnd), 0))
+                .join(MonthlyNote, MonthlyNote.id == NoteSupport.note_id)
+                .where(MonthlyNote.school_year_id.in_(ids), MonthlyNote.status == NoteStatus.SUBMITTED,
+                       MonthlyNote.submitted_at < end).group_by(MonthlyNote.school_year_id))
+    dropouts = (select(literal("dropouts"), Student.school_id, func.count(Student.id), literal(0), literal(0))
+                .where(Student.school_id.in_(school_ids), Student.status == StudentStatus.DROPPED_OUT,
+                       Student.status_date.between(first.start_date, as_of)).group_by(Student.school_id))
+    escalations = (select(literal("escalations"), Escalation.school_year_id, func.count(Escalation.id),
+                          func.count(Escalation.id).filter(and_(Escalation.status == EscalationStatus.CLOSED,
+                                                                Escalation.closed_at < end)), literal(0))
+                   .where(Escalation.school_year_id.in_(ids), Escalation.raised_at < end)
+                   .group_by(Escalation.school_year_id))
+    referrals = (select(literal("referrals"), Escalation.school_year_id, func.count(Referral.id), literal(0),
+                        literal(0))
+                 .join(Escalation, Escalation.id == Referral.escalation_id)
+                 .where(Escalation.school_year_id.in_(ids), Referral.referred_on <= as_of)
+                 .group_by(Escalation.school_year_id))
+    counted: dict[tuple[str, int], tuple[int, int, int]] = {
+        (what, key): (int(a), int(b), int(c)) for what, key, a, b, c in db.session.execute(
+            union_all(staff, pledges, supports, dropouts, escalations, referrals))}
+    for y in years:
+        f = result[y.id]
+        f["staff"] = counted.get(("staff", y.school_id), (0, 0, 0))[0]
+        f["pledged"], f["pledged_places"], _ = counted.get(("pledges", y.id), (0, 0, 0))
+        f["support_items"], f["support_students"], f["support_vnd"] = counted.get(("supports", y.id), (0, 0, 0))
+        f["school_dropouts"] = counted.get(("dropouts", y.school_id), (0, 0, 0))[0]
+        f["escalations"], f["escalations_closed"], _ = counted.get(("escalations", y.id), (0, 0, 0))
+        f["referrals"] = counted.get(("referrals", y.id), (0, 0, 0))[0]
 
     screened = Screening.proposed_on <= as_of
     approved = and_(screened, Screening.decision == Decision.APPROVED, _decided_by(as_of))
@@ -250,7 +262,15 @@ def figures_of(years: list[SchoolYear], as_of: date) -> dict[int, dict[str, int 
         .where(Screening.school_year_id.in_(ids), Screening.decision == Decision.APPROVED, _decided_by(as_of))
         .group_by(Screening.school_year_id))}
 
-    latest = latest_ratings_of(ids, as_of)
+    # Each mentee's latest rating submitted by D, counted per year and rating in the database.
+    ranked = (select(MonthlyNote.school_year_id, MonthlyNote.rating,
+                     func.row_number().over(partition_by=(MonthlyNote.school_year_id, MonthlyNote.student_id),
+                                            order_by=MonthlyNote.month.desc()).label("rank"))
+              .where(MonthlyNote.school_year_id.in_(ids), MonthlyNote.status == NoteStatus.SUBMITTED,
+                     MonthlyNote.rating.is_not(None), MonthlyNote.submitted_at < end).subquery())
+    ratings = {(year_id, Rating(rating).value): n for year_id, rating, n in db.session.execute(
+        select(ranked.c.school_year_id, ranked.c.rating, func.count()).where(ranked.c.rank == 1)
+        .group_by(ranked.c.school_year_id, ranked.c.rating))}
     for year_id, f in result.items():
         rows = running.get(year_id, [])
         f["assigned"] = len({s for s, _m, r, ok in rows if r == MentorRole.MAIN and ok})
@@ -263,10 +283,9 @@ def figures_of(years: list[SchoolYear], as_of: date) -> dict[int, dict[str, int 
         f["notes_due"], f["notes_on_time"], f["notes_late"] = due, on_time, late
         f["notes_missing"] = due - on_time - late
         f["notes_on_time_pct"] = pct(on_time, due)
-        counts = Counter(r for r, _month, _all in latest.get(year_id, {}).values())
-        f["rating_progress"] = counts.get(Rating.PROGRESS.value, 0)
-        f["rating_steady"] = counts.get(Rating.STEADY.value, 0)
-        f["rating_decline"] = counts.get(Rating.DECLINE.value, 0)
+        f["rating_progress"] = ratings.get((year_id, Rating.PROGRESS.value), 0)
+        f["rating_steady"] = ratings.get((year_id, Rating.STEADY.value), 0)
+        f["rating_decline"] = ratings.get((year_id, Rating.DECLINE.value), 0)
         f["mentees"], f["retained"], f["transferred"], f["dropped_out"] = mentees.get(year_id, (0, 0, 0, 0))
     return result
 
@@ -400,7 +419,8 @@ def student_rows_of(year_ids: list[int], as_of: date, *, with_progress: bool) ->
             by_student[year_id, student_id].append(tuple(entry))
     latest = latest_ratings_of(year_ids, as_of) if with_progress else {}
     result: dict[int, list[dict]] = {year_id: [] for year_id in year_ids}
-    for r in sorted(found, key=lambda r: (r.grade, _class_key(r.name), r.sort_key, r.id)):
+    class_keys = {name: _class_key(name) for name in {r.name for r in found}}  # a school has tens of classes
+    for r in sorted(found, key=lambda r: (r.grade, class_keys[r.name], r.sort_key, r.id)):
         rows = result[r.school_year_id]
         row = {"tt": len(rows) + 1, "student_id": r.id, "name": join_name(r.family_name, r.middle_name, r.given_name),
                "class": r.name, "circumstances": (r.circumstances_text or "").strip(),
