@@ -154,11 +154,18 @@ def evaluate(results: dict) -> list[dict]:
     for scope in REPORT_SCOPES:
         report = _get(report_config or {}, "report", scope) if scope == "largest" else _get(district, "report", scope)
         if report and report.get("ratio") is not None:
+            computed = report.get("app_computed")
+            note = ""
+            if computed:  # the kept figure is judged (production behaviour); the computed one beside it
+                note = (f"drafts kept since the data last changed; computed from the data: "
+                        f"{report['computed_ratio']}× ({_secs(computed['seconds'])}, of which documents "
+                        f"{_secs(computed['document_seconds'])})")
             out.append(_target(f"report 1, {REPORT_SCOPES[scope]}: ≤ 2× bare XlsxWriter", f"{report['ratio']}× "
-                               f"({report['app']['seconds']:.2f} s vs {report['bare']['seconds']:.2f} s)",
-                               report["ratio"] <= TARGETS["report_ratio"]))
+                               f"({_secs(report['app']['seconds'])} vs {_secs(report['bare']['seconds'])})",
+                               report["ratio"] <= TARGETS["report_ratio"], note))
     for scope in ("district", "all"):
-        peak = _get(district, "report", scope, "app", "peak_rss_mb")
+        peak = max((p for p in (_get(district, "report", scope, run, "peak_rss_mb") for run in ("app", "app_computed"))
+                    if p is not None), default=None)
         if peak is not None:
             out.append(_target(f"report 1, {REPORT_SCOPES[scope]}: peak memory ≤ 250 MB", f"{peak} MB",
                                peak <= TARGETS["report_mb"],
@@ -189,6 +196,11 @@ def _fmt(value, suffix: str = "") -> str:
     if isinstance(value, float):
         return f"{value:.2f}{suffix}" if value < 10 else f"{value:.1f}{suffix}"
     return f"{value}{suffix}"
+
+
+def _secs(value) -> str:
+    """Seconds to the millisecond (a school's report takes tens of them)."""
+    return "—" if value is None else f"{value:.3f} s"
 
 
 def _mark(passed: bool | None) -> str:
@@ -247,17 +259,22 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     for name in names:
         for scope in REPORT_SCOPES:
             r = _get(configs, name, "report", scope)
-            if r:
-                report_rows.append([name, scope, str(r["schools"]), str(r["student_rows"]),
-                                    _fmt(r["app"]["seconds"], " s"), _fmt(r["app"].get("document_seconds"), " s"),
-                                    _fmt(r["app"].get("workbook_seconds"), " s"), _fmt(r["bare"]["seconds"], " s"),
-                                    _fmt(r["ratio"], "×"), _fmt(r["app"]["peak_rss_mb"], " MB"),
-                                    _fmt(r["bare"]["peak_rss_mb"], " MB"),
-                                    _fmt(_get(configs, name, "report", "baseline", "rss_mb"), " MB")])
+            if not r:
+                continue
+            for run, how, ratio in (("app", "kept", r["ratio"]), ("app_computed", "computed", r.get("computed_ratio"))):
+                a = r.get(run)
+                if a:
+                    report_rows.append([name, scope, how if "app_computed" in r else "computed", str(r["schools"]),
+                                        str(r["student_rows"]), _secs(a["seconds"]), _secs(a.get("document_seconds")),
+                                        _secs(a.get("workbook_seconds")), _secs(r["bare"]["seconds"]),
+                                        _fmt(ratio, "×"), _fmt(a["peak_rss_mb"], " MB"),
+                                        _fmt(r["bare"]["peak_rss_mb"], " MB"),
+                                        _fmt(_get(configs, name, "report", "baseline", "rss_mb"), " MB")])
     if report_rows:
-        out.append(("Report 1 (document + xlsx) against bare XlsxWriter",
-                    ["config", "scope", "schools", "students", "app", "of which documents", "of which workbooks",
-                     "bare", "ratio", "app peak", "bare peak", "baseline"], report_rows))
+        out.append(("Report 1 (document + xlsx) against bare XlsxWriter: drafts kept since the data last changed "
+                    "(sponsor_app/kept.py), and computed from the data",
+                    ["config", "scope", "drafts", "schools", "students", "app", "of which documents",
+                     "of which workbooks", "bare", "ratio", "app peak", "bare peak", "baseline"], report_rows))
     import_rows = [[n, str(f["rows"]), _fmt(f["app_seconds"], " s"),
                     " / ".join(_fmt(f.get("steps_seconds", {}).get(k), " s") for k in ("parse", "plan", "apply")),
                     _fmt(f["bare_seconds"], " s"), _fmt(f["ratio"], "×")]
