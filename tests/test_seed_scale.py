@@ -43,6 +43,7 @@ from sponsor_app.models import (
 )
 from sponsor_app.models.types import UTCDateTime
 from sponsor_app.progress.calendar import note_due
+from sponsor_app.reports import services as reports
 from sponsor_app.screening.scoring import Rule, compute_risk
 from sponsor_app.timeutil import SCHOOL_TZ
 from tests.conftest import IsolatedClient
@@ -242,6 +243,25 @@ def test_emulation_and_reports_went_through_the_services(bench_app):
                    for e in stored.values())
         draft = _db.session.scalar(select(SemesterReport).where(SemesterReport.school_year_id == current.id))
         assert draft.status == ReportStatus.DRAFT and draft.term == 1
+
+
+def test_schools_computed_together_get_each_their_own_report_figures(bench_app):
+    """The district's workbook computes the schools' figures and tables together (one set of
+    statements): on a whole campaign's data, each school's are those it gets alone."""
+    by_name = defaultdict(list)
+    for school_years in _years().values():
+        for year in school_years:
+            by_name[year.name].append(year)
+    for years in by_name.values():
+        assert len(years) == 2
+        first = years[0]
+        for as_of in (first.report1_deadline, first.end_date, date(2026, 12, 5)):
+            as_of = max(first.start_date, min(as_of, first.end_date))
+            together = reports.figures_of(years, as_of)
+            assert together == {y.id: reports.figures(y.school_id, y, as_of) for y in years}
+            assert all(f["approved"] and f["notes_due"] and f["rating_progress"] for f in together.values())
+            rows = reports.student_rows_of([y.id for y in years], as_of, with_progress=True)
+            assert rows == {y.id: reports.student_rows(y.school_id, y, as_of, with_progress=True) for y in years}
 
 
 def test_accounts_log_in_with_the_bench_password_and_see_their_home(bench_app):
