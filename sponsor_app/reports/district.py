@@ -6,8 +6,9 @@ Each school's part is its report's figures and student table as the school's pag
 submitted snapshot, else kept since the school's data last changed, else computed now
 (`services.summaries`: the schools to compute are computed together, a fixed number of statements for
 a chunk of CHUNK schools). Chunks are loaded one at a time and the workbook streams its rows to disk
-(XlsxWriter's constant_memory), so memory stays flat however many schools there are. Every school's part is audited as an export with the students it contains. The
-workbook stays Vietnamese, formula-safe.
+(XlsxWriter's constant_memory), so memory stays flat however many schools there are. Every school's
+part is audited as an export with the students it contains. The workbook stays Vietnamese,
+formula-safe.
 """
 
 from collections.abc import Iterator

@@ -138,12 +138,6 @@ def _decided_by(as_of: date):
     return or_(Screening.decided_at.is_(None), Screening.decided_at < end_of(as_of))
 
 
-def _approved_ids(school_id: int, year: SchoolYear, as_of: date):
-    return select(Screening.student_id).where(
-        Screening.school_id == school_id, Screening.school_year_id == year.id,
-        Screening.decision == Decision.APPROVED, _decided_by(as_of))
-
-
 def _at_school_on(day: date):
     """Still at school on `day`: enrolled or graduated, or left only after it."""
     return or_(Student.status.in_([StudentStatus.ENROLLED, StudentStatus.GRADUATED]),
@@ -164,7 +158,7 @@ def figures(school_id: int, year: SchoolYear, as_of: date) -> dict[str, int | st
 
 def figures_of(years: list[SchoolYear], as_of: date) -> dict[int, dict[str, int | str]]:
     """year id → its figures, for several schools' years of one `cohort` at once (the district's
-    workbook): five statements whatever the number of schools, each grouped by school year."""
+    workbook): six statements whatever the number of schools, each grouped by school year."""
     from ..assignments.services import staff_where
 
     if len({cohort(y, as_of) for y in years}) != 1:
