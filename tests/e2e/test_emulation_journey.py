@@ -22,6 +22,7 @@ def _log_in(page, username, year_id):
     page.locator("input[name='password']").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
     expect(page).to_have_url(re.compile(r"/home/"))
+    page.wait_for_load_state("load")  # app.js (which submits the year switcher on change) has run
     switcher = page.locator("select#year_id")
     if switcher.input_value() != str(year_id):  # the session may keep the year chosen earlier
         with page.expect_navigation(timeout=30_000):  # the year switcher submits itself (the home page)
