@@ -516,10 +516,11 @@ def plan_students(result: ParseResult, year: SchoolYear) -> ParseResult:
             select(Student).where(Student.school_id == school_id, _in(Student.code, chunk))))
     by_moet: dict[str, Student] = {}
     for chunk in _lookup_chunks(moets):
+        wanted = set(chunk)
         for student in db.session.scalars(select(Student).where(
                 Student.school_id == school_id, or_(_in(Student.moet_id, chunk), _in(Student.code, chunk)))):
             for key in (student.moet_id, student.code):
-                if key in chunk:
+                if key in wanted:
                     by_moet.setdefault(key, student)
     classes = {class_key(c.name): c for c in db.session.scalars(
         select(ClassGroup).where(ClassGroup.school_year_id == year.id))}
