@@ -11,6 +11,7 @@ from sponsor_app.models import Decision, KeptResult, School
 from sponsor_app.reports import services
 from tests import factories as f
 from tests.conftest import count_statements
+from tests.test_pagecache import _version
 from tests.test_semester_reports import DEC10, R1_ASOF, _form, year_world  # noqa: F401 — the fixture
 
 
@@ -30,11 +31,6 @@ def _cells(data: bytes) -> list[list]:
 def _kept(school_id: int) -> list[KeptResult]:
     _db.session.expire_all()
     return _db.session.query(KeptResult).filter_by(school_id=school_id).order_by(KeptResult.kind).all()
-
-
-def _version(school_id: int) -> int:
-    _db.session.expire_all()
-    return _db.session.get(School, school_id).data_version
 
 
 def _draft(client, w, **kw):
