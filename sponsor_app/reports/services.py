@@ -165,7 +165,6 @@ def figures_of(years: list[SchoolYear], as_of: date) -> dict[int, dict[str, int 
         raise ValueError("figures_of: the years must share their data date and calendar")
     first, ids = years[0], [y.id for y in years]
     end = end_of(as_of)
-    result: dict[int, dict[str, int | str]] = {y.id: {} for y in years}
 
     # What is counted for the whole school or the whole year: one statement, a union of grouped counts,
     # each row (what, school or year id, up to three figures).
@@ -199,14 +198,6 @@ def figures_of(years: list[SchoolYear], as_of: date) -> dict[int, dict[str, int 
     counted: dict[tuple[str, int], tuple[int, int, int]] = {
         (what, key): (int(a), int(b), int(c)) for what, key, a, b, c in db.session.execute(
             union_all(staff, pledges, supports, dropouts, escalations, referrals))}
-    for y in years:
-        f = result[y.id]
-        f["staff"] = counted.get(("staff", y.school_id), (0, 0, 0))[0]
-        f["pledged"], f["pledged_places"], _ = counted.get(("pledges", y.id), (0, 0, 0))
-        f["support_items"], f["support_students"], f["support_vnd"] = counted.get(("supports", y.id), (0, 0, 0))
-        f["school_dropouts"] = counted.get(("dropouts", y.school_id), (0, 0, 0))[0]
-        f["escalations"], f["escalations_closed"], _ = counted.get(("escalations", y.id), (0, 0, 0))
-        f["referrals"] = counted.get(("referrals", y.id), (0, 0, 0))[0]
 
     screened = Screening.proposed_on <= as_of
     approved = and_(screened, Screening.decision == Decision.APPROVED, _decided_by(as_of))
@@ -215,14 +206,6 @@ def figures_of(years: list[SchoolYear], as_of: date) -> dict[int, dict[str, int 
         func.count().filter(screened), *[func.count().filter(and_(screened, category_condition(c))) for c in CATEGORIES],
         func.count().filter(approved), *[func.count().filter(and_(approved, category_condition(c))) for c in CATEGORIES],
     ).where(Screening.school_year_id.in_(ids)).group_by(Screening.school_year_id))}
-    for year_id, f in result.items():
-        row = by_year.get(year_id) or (0,) * (2 + 2 * len(CATEGORIES))
-        f["screened"] = row[0]
-        for i, c in enumerate(CATEGORIES, start=1):
-            f[f"screened_{c}"] = row[i]
-        f["approved"] = row[1 + len(CATEGORIES)]
-        for i, c in enumerate(CATEGORIES, start=2 + len(CATEGORIES)):
-            f[f"approved_{c}"] = row[i]
 
     # The mentorings running on D, each with "is its student approved by D in that year?".
     approved_here = (select(Screening.id).where(Screening.student_id == Assignment.student_id,
@@ -265,7 +248,18 @@ def figures_of(years: list[SchoolYear], as_of: date) -> dict[int, dict[str, int 
     ratings = {(year_id, Rating(rating).value): n for year_id, rating, n in db.session.execute(
         select(ranked.c.school_year_id, ranked.c.rating, func.count()).where(ranked.c.rank == 1)
         .group_by(ranked.c.school_year_id, ranked.c.rating))}
-    for year_id, f in result.items():
+    result: dict[int, dict[str, int | str]] = {}
+    for y in years:
+        year_id, f = y.id, {}
+        f["staff"] = counted.get(("staff", y.school_id), (0, 0, 0))[0]
+        f["pledged"], f["pledged_places"], _ = counted.get(("pledges", year_id), (0, 0, 0))
+        row = by_year.get(year_id) or (0,) * (2 + 2 * len(CATEGORIES))
+        f["screened"] = row[0]
+        for i, c in enumerate(CATEGORIES, start=1):
+            f[f"screened_{c}"] = row[i]
+        f["approved"] = row[1 + len(CATEGORIES)]
+        for i, c in enumerate(CATEGORIES, start=2 + len(CATEGORIES)):
+            f[f"approved_{c}"] = row[i]
         rows = running.get(year_id, [])
         f["assigned"] = len({s for s, _m, r, ok in rows if r == MentorRole.MAIN and ok})
         f["main_mentors"] = len({m for _s, m, r, _a in rows if r == MentorRole.MAIN})
@@ -280,7 +274,12 @@ def figures_of(years: list[SchoolYear], as_of: date) -> dict[int, dict[str, int 
         f["rating_progress"] = ratings.get((year_id, Rating.PROGRESS.value), 0)
         f["rating_steady"] = ratings.get((year_id, Rating.STEADY.value), 0)
         f["rating_decline"] = ratings.get((year_id, Rating.DECLINE.value), 0)
+        f["support_items"], f["support_students"], f["support_vnd"] = counted.get(("supports", year_id), (0, 0, 0))
         f["mentees"], f["retained"], f["transferred"], f["dropped_out"] = mentees.get(year_id, (0, 0, 0, 0))
+        f["school_dropouts"] = counted.get(("dropouts", y.school_id), (0, 0, 0))[0]
+        f["escalations"], f["escalations_closed"], _ = counted.get(("escalations", year_id), (0, 0, 0))
+        f["referrals"] = counted.get(("referrals", year_id), (0, 0, 0))[0]
+        result[year_id] = f
     return result
 
 
