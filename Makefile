@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/sponsor_test
 export FLASK_APP := wsgi
 export SPONSOR_ENV ?= development
 
-.PHONY: run test reliability bench install install-test install-bench translations lint migrate-check clean
+.PHONY: run test journeys reliability bench install install-test install-bench translations lint migrate-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,14 @@ test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 	$(BIN)/pytest --db-url "$(PG_TEST_URL)" -m "not e2e"
+
+## make journeys N=10 LOAD=2: the browser journeys N times (default 5), each a fresh pytest process,
+## with LOAD CPU-bound processes beside them (default 0); prints each journey's failures and slowest
+## time (test-artifacts/journeys/summary.txt) and fails when any journey failed once
+N ?= 5
+LOAD ?= 0
+journeys: install-test
+	$(BIN)/python -m tests.e2e.repeat $(N) --load $(LOAD)
 
 ## make reliability: only the reliability and security tests (also part of `make test`), printing their
 ## figures, on SQLite then PostgreSQL; the figures land in test-artifacts/security-figures.json

@@ -39,7 +39,7 @@ Escalations go to leadership and the social-work focal point, the ``leader`` acc
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import click
 from flask import current_app
@@ -113,7 +113,7 @@ from .progress.calendar import (
 )
 from .reports.demo import add_semester_reports
 from .screening import services as screening_services
-from .timeutil import SCHOOL_TZ, local_today, parse_date
+from .timeutil import SCHOOL_TZ, local_today, parse_date, utcnow
 
 DEFAULT_SEED = 2026
 SCHOOL_NAME = "Trường THPT Hòa Bình"
@@ -206,6 +206,9 @@ class Demo:
     today: date
     seed: int
     password_hash: str
+    # The demo's clock: the real instant when it is built for today in Vietnam, else the end of
+    # `today`. Nothing is stamped later (a demo built at 02:00 has no note sent at 09:00 today).
+    now: datetime
     school: School | None = None
     previous: SchoolYear | None = None
     current: SchoolYear | None = None
@@ -233,6 +236,18 @@ class Demo:
     @property
     def years(self) -> list[SchoolYear]:
         return [self.previous, self.current]
+
+    def no_later(self, moment: datetime) -> datetime:
+        """`moment`, or the demo's now when `moment` would be after it."""
+        return min(moment, self.now)
+
+    def at(self, day: date, hour: int, minute: int = 0) -> datetime:
+        """`hour:minute` on `day` in Vietnam, never later than the demo's now."""
+        return self.no_later(datetime(day.year, day.month, day.day, hour, minute, tzinfo=SCHOOL_TZ))
+
+    def moment(self, rng: random.Random, day: date, first: int = 7, last: int = 21) -> datetime:
+        """A random minute between `first`:00 and `last`:59 on `day`, never later than the demo's now."""
+        return self.at(day, rng.randint(first, last), rng.randrange(60))
 
     def random_date(self, rng: random.Random, start: date, end: date) -> date | None:
         """A random day in [start, min(end, today)], or None when that window is empty."""
@@ -699,7 +714,7 @@ def _decide(demo: Demo, rng: random.Random, screenings: list[Screening], decided
         when = demo.random_date(rng, screening.proposed_on, decided_by)
         if when is None:
             continue
-        moment = datetime(when.year, when.month, when.day, 9, tzinfo=SCHOOL_TZ)
+        moment = demo.at(when, 9)
         screening.verified_at, screening.verified_by_id = moment, screening.proposed_by_id
         needed = screening.risk_level != RiskLevel.LOW or rng.random() < 0.3
         if rng.random() < 0.1:
@@ -805,14 +820,13 @@ def _assign_year(demo: Demo, rng: random.Random, year: SchoolYear, by: date, sha
         db.session.add(Assignment(school_id=demo.school.id, school_year_id=year.id,
                                   student_id=screening.student_id, mentor_id=main.id, role=MentorRole.MAIN,
                                   started_on=day, assigned_by_id=leader.id,
-                                  seen_by_mentor_at=datetime(day.year, day.month, day.day, 17, tzinfo=SCHOOL_TZ)))
+                                  seen_by_mentor_at=demo.at(day, 17)))
         if rng.random() < 0.25:
             helper = rng.choice([u for u in staff if u.id != main.id])
             db.session.add(Assignment(school_id=demo.school.id, school_year_id=year.id,
                                       student_id=screening.student_id, mentor_id=helper.id,
                                       role=MentorRole.SUPPORT, started_on=day, assigned_by_id=leader.id,
-                                      seen_by_mentor_at=datetime(day.year, day.month, day.day, 17,
-                                                                 tzinfo=SCHOOL_TZ)))
+                                      seen_by_mentor_at=demo.at(day, 17)))
     db.session.flush()
 
 
@@ -851,10 +865,6 @@ PLAN_GOALS = {
 }
 
 
-def _at(day: date, hour: int) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=SCHOOL_TZ)
-
-
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -884,7 +894,7 @@ def add_plans(demo: Demo, rng: random.Random) -> None:
                 strategy, goal_text, target_text, action_text = rng.choice(options)
                 goal = PlanGoal(plan_id=plan.id, horizon=Horizon.SEMESTER, domain=domain, strategy=strategy,
                                 text=goal_text, period_start=year.start_date, position=position,
-                                created_at=_at(written, 10))
+                                created_at=demo.at(written, 10))
                 db.session.add(goal)
                 db.session.flush()
                 position += 1
@@ -892,7 +902,7 @@ def add_plans(demo: Demo, rng: random.Random) -> None:
                 while month <= min(year.end_date, demo.today):
                     target = PlanGoal(plan_id=plan.id, parent_id=goal.id, horizon=Horizon.MONTH, domain=domain,
                                       strategy=strategy, text=target_text, period_start=month, position=position,
-                                      created_at=_at(max(written, month), 10))
+                                      created_at=demo.at(max(written, month), 10))
                     db.session.add(target)
                     db.session.flush()
                     position += 1
@@ -906,13 +916,13 @@ def add_plans(demo: Demo, rng: random.Random) -> None:
             if submitted is None or (year is demo.current and rng.random() < 0.4):
                 continue  # still a draft
             plan.status, plan.submitted_on_time = PlanStatus.SUBMITTED, submitted <= due
-            plan.submitted_at = datetime(submitted.year, submitted.month, submitted.day, 20, tzinfo=SCHOOL_TZ)
+            plan.submitted_at = demo.at(submitted, 20)
             reviewed = demo.random_date(rng, submitted + timedelta(days=1), submitted + timedelta(days=6))
             mentor_dept = next((u.department_id for u in demo.staff if u.id == assignment.mentor_id), None)
             reviewer = heads.get(mentor_dept) or demo.accounts["leader"].id
             if reviewed is not None:
                 plan.status, plan.reviewed_by_id = PlanStatus.APPROVED, reviewer
-                plan.reviewed_at = datetime(reviewed.year, reviewed.month, reviewed.day, 16, tzinfo=SCHOOL_TZ)
+                plan.reviewed_at = demo.at(reviewed, 16)
     db.session.flush()
 
 
@@ -1027,10 +1037,6 @@ OPEN_MONTH_ROLLS = (0.9, 0.5, 0.1)  # sent, draft, not begun (see add_notes)
 PROGRESS_BY_RATING = {Rating.PROGRESS: (5, 3, 1), Rating.STEADY: (3, 4, 2), Rating.DECLINE: (1, 3, 5)}
 
 
-def _moment(rng: random.Random, day: date, first: int = 7, last: int = 21) -> datetime:
-    return datetime(day.year, day.month, day.day, rng.randint(first, last), rng.randrange(60), tzinfo=SCHOOL_TZ)
-
-
 def _month_end(month: date) -> date:
     return add_months(month, 1) - timedelta(days=1)
 
@@ -1127,7 +1133,7 @@ def add_notes(demo: Demo, rng: random.Random) -> None:
                     wellbeing=rng.choice(WELLBEING_TEXTS[rating]),
                     concerns=rng.choice(CONCERN_TEXTS) if rating != Rating.PROGRESS or rng.random() < 0.3 else None,
                     next_steps=rng.choice(NEXT_STEPS_TEXTS),
-                    created_at=_moment(rng, started_on), updated_at=_moment(rng, submitted_on or started_on))
+                    created_at=demo.moment(rng, started_on), updated_at=demo.moment(rng, submitted_on or started_on))
                 if draft and rng.random() < 0.4:  # a draft only just begun
                     note.wellbeing = note.concerns = note.next_steps = note.rating = None
                 contact_last = min(submitted_on or demo.today, _month_end(month))
@@ -1151,7 +1157,7 @@ def add_notes(demo: Demo, rng: random.Random) -> None:
                         kind=kind, value_vnd=rng.randint(low // 50_000, high // 50_000) * 50_000,
                         donor="GV đỡ đầu" if kind == "hoc_bu" else rng.choice(SUPPORT_DONORS)))
                 if submitted_on is not None:
-                    moment = _moment(rng, submitted_on, 14, 22)
+                    moment = demo.moment(rng, submitted_on, 14, 22)
                     note.status, note.submitted_at = NoteStatus.SUBMITTED, moment
                     note.submitted_on_time = is_on_time(submitted_on, month, year.note_day)
                     note.created_at, note.updated_at = min(note.created_at, moment), moment
@@ -1162,7 +1168,7 @@ def add_notes(demo: Demo, rng: random.Random) -> None:
                     contributions.append(NoteContribution(
                         school_id=demo.school.id, student_id=assignment.student_id, month=month,
                         author_id=rng.choice(helpers[assignment.student_id]), text=rng.choice(CONTRIBUTION_TEXTS),
-                        created_at=_moment(rng, day), updated_at=_moment(rng, day)))
+                        created_at=demo.moment(rng, day), updated_at=demo.moment(rng, day)))
         sent = [n for n in notes if n.status == NoteStatus.SUBMITTED]
         if year is demo.current and sent:  # the latest note waits in the department head's queue
             latest = max(sent, key=lambda n: n.submitted_at)
@@ -1183,7 +1189,7 @@ def _review(demo: Demo, rng: random.Random, note: MonthlyNote, reviewer: int, ye
     reviewed_on = demo.random_date(rng, submitted_on + timedelta(days=1), submitted_on + timedelta(days=6))
     if reviewed_on is None or (reviewed_on > demo.today - timedelta(days=3) and rng.random() < 0.5):
         return  # still in the queue
-    moment = _moment(rng, reviewed_on, 7, 17)
+    moment = demo.moment(rng, reviewed_on, 7, 17)
     if rng.random() < 0.08:
         comment = rng.choice(REVIEW_COMMENTS)
         note.reviews.append(NoteReview(reviewer_id=reviewer, at=moment, decision=ReviewStatus.NEEDS_MORE,
@@ -1200,14 +1206,14 @@ def _review(demo: Demo, rng: random.Random, note: MonthlyNote, reviewer: int, ye
         else:
             old, new = note.next_steps, f"{note.next_steps or ''}; {rng.choice(NEXT_STEPS_TEXTS)}".lstrip("; ")
             note.next_steps = new
-            note.revisions.append(NoteRevision(author_id=note.author_id, at=_moment(rng, corrected_on, 19, 21),
+            note.revisions.append(NoteRevision(author_id=note.author_id, at=demo.moment(rng, corrected_on, 19, 21),
                                                after_lock=False, changes={"next_steps": [old, new]}))
             note.updated_at = note.revisions[-1].at
         seen_on = demo.random_date(rng, corrected_on + timedelta(days=1), corrected_on + timedelta(days=4))
         if seen_on is None:
             note.review_status = ReviewStatus.PENDING  # back in the queue
             return
-        moment = _moment(rng, seen_on, 7, 17)
+        moment = demo.moment(rng, seen_on, 7, 17)
     note.reviews.append(NoteReview(reviewer_id=reviewer, at=moment, decision=ReviewStatus.SEEN))
     note.review_status, note.reviewed_by_id, note.reviewed_at, note.review_comment = (
         ReviewStatus.SEEN, reviewer, moment, None)
@@ -1224,7 +1230,7 @@ def _amend(demo: Demo, rng: random.Random, year: SchoolYear, submitted: list[Mon
             continue
         old = note.absences or 0
         note.absences = old + 1 if old < 6 else old - 1
-        note.revisions.append(NoteRevision(author_id=note.author_id, at=_moment(rng, day, 19, 21), after_lock=False,
+        note.revisions.append(NoteRevision(author_id=note.author_id, at=demo.moment(rng, day, 19, 21), after_lock=False,
                                            changes={"absences": [old, note.absences]}))
         note.updated_at = note.revisions[-1].at
     lockable = [n for n in submitted if not n.revisions
@@ -1234,7 +1240,7 @@ def _amend(demo: Demo, rng: random.Random, year: SchoolYear, submitted: list[Mon
         day = demo.random_date(rng, lock + timedelta(days=1), lock + timedelta(days=12))
         old = note.absences or 0
         note.absences = old + 2 if old <= 4 else old - 2
-        note.revisions.append(NoteRevision(author_id=note.author_id, at=_moment(rng, day, 7, 17), after_lock=True,
+        note.revisions.append(NoteRevision(author_id=note.author_id, at=demo.moment(rng, day, 7, 17), after_lock=True,
                                            reason=rng.choice(AMENDMENT_REASONS),
                                            changes={"absences": [old, note.absences]}))
         note.updated_at = note.revisions[-1].at
@@ -1315,9 +1321,9 @@ def add_escalations(demo: Demo, rng: random.Random) -> None:
     def raise_on(note: MonthlyNote, kind: ConcernKind) -> Escalation:
         noted = (note.submitted_at or note.updated_at).astimezone(SCHOOL_TZ)
         day = demo.random_date(rng, noted.date(), noted.date() + timedelta(days=1)) or noted.date()
-        raised_at = _moment(rng, day, 7, 16)
+        raised_at = demo.moment(rng, day, 7, 16)
         if raised_at <= noted:  # raised once the note is written
-            raised_at = noted + timedelta(minutes=rng.randint(5, 50))
+            raised_at = demo.no_later(noted + timedelta(minutes=rng.randint(5, 50)))
         year = demo.previous if note.school_year_id == demo.previous.id else demo.current
         escalation = Escalation(
             school_id=school.id, school_year_id=year.id, student_id=note.student_id, note_id=note.id,
@@ -1330,11 +1336,13 @@ def add_escalations(demo: Demo, rng: random.Random) -> None:
         return escalation
 
     def respond(escalation: Escalation, at: datetime, by: User, *, text: str) -> None:
+        at = demo.no_later(at)
         escalation.status, escalation.responded_at, escalation.responded_by_id = (
             EscalationStatus.RESPONDING, at, by.id)
         escalation.updates.append(EscalationUpdate(author_id=by.id, at=at, text=text))
 
     def close(escalation: Escalation, at: datetime, by: User, outcome: str) -> None:
+        at = demo.no_later(at)
         escalation.status, escalation.closed_at, escalation.closed_by_id, escalation.outcome = (
             EscalationStatus.CLOSED, at, by.id, outcome)
         escalation.updated_at = at
@@ -1344,7 +1352,7 @@ def add_escalations(demo: Demo, rng: random.Random) -> None:
         escalation.referrals.append(Referral(
             service_id=services[kind].id, referred_on=on, referred_by_id=escalation.responded_by_id,
             note="Chuyển gửi theo đề nghị của đầu mối CTXH", status=status, outcome=outcome, outcome_on=outcome_on,
-            created_at=_moment(rng, on, 8, 16), updated_at=_moment(rng, outcome_on or on, 8, 16)))
+            created_at=demo.moment(rng, on, 8, 16), updated_at=demo.moment(rng, outcome_on or on, 8, 16)))
 
     def candidates(year: SchoolYear) -> list[MonthlyNote]:
         notes = [n for n in demo.notes.get(year.id, []) if n.student_id != demo.note_journey_student]
@@ -1377,7 +1385,7 @@ def add_escalations(demo: Demo, rng: random.Random) -> None:
                   "Tư vấn viên 111 hướng dẫn gia đình và nhà trường cách hỗ trợ em",
                   responded.astimezone(SCHOOL_TZ).date())
             refer(escalation, ServiceKind.HEALTH, responded.astimezone(SCHOOL_TZ).date(), ReferralStatus.ACCEPTED)
-        escalation.updates.append(EscalationUpdate(author_id=deputy.id, at=later, text=steps[1]))
+        escalation.updates.append(EscalationUpdate(author_id=deputy.id, at=demo.no_later(later), text=steps[1]))
         close(escalation, add_working_hours(later, 40, days_off), leader, outcome)
 
     # This year: one still open (and, when there are more mentees, one being answered). Raised from the
@@ -1391,7 +1399,7 @@ def add_escalations(demo: Demo, rng: random.Random) -> None:
         if others:
             escalation = raise_on(rng.choice(others), ConcernKind.VIOLENCE)
             responded = add_working_hours(escalation.raised_at, 2, days_off)
-            if responded.astimezone(SCHOOL_TZ).date() <= demo.today:
+            if responded <= demo.now:
                 respond(escalation, responded, deputy, text=ESCALATION_STORIES[ConcernKind.VIOLENCE][1][0])
                 refer(escalation, ServiceKind.WOMENS_UNION, responded.astimezone(SCHOOL_TZ).date(),
                       ReferralStatus.SENT)
@@ -1402,7 +1410,7 @@ def add_escalations(demo: Demo, rng: random.Random) -> None:
         mentees.sort(key=lambda a: a.student_id == demo.note_journey_student)  # another mentee first
         if mentees:
             mentee = mentees[0]
-            raised_at = _moment(rng, demo.random_date(rng, mentee.started_on, demo.today), 7, 10)
+            raised_at = demo.moment(rng, demo.random_date(rng, mentee.started_on, demo.today), 7, 10)
             hours = demo.current.escalation_response_hours
             escalation = Escalation(
                 school_id=school.id, school_year_id=demo.current.id, student_id=mentee.student_id,
@@ -1448,12 +1456,21 @@ STEPS: list[Step] = [
 ]
 
 
-def build_demo_school(today: date, seed: int = DEFAULT_SEED, password_hash: str | None = None) -> Demo:
-    """Add the demo school to the session (flushed, not committed) and return what was built."""
+def demo_clock(today: date) -> datetime:
+    """The demo's now: the real instant when built for today in Vietnam, else the end of `today`."""
+    if today == local_today():
+        return utcnow()
+    return datetime.combine(today + timedelta(days=1), time(0), tzinfo=SCHOOL_TZ)
+
+
+def build_demo_school(today: date, seed: int = DEFAULT_SEED, password_hash: str | None = None,
+                      now: datetime | None = None) -> Demo:
+    """Add the demo school to the session (flushed, not committed) and return what was built.
+    `now` (an aware instant on `today`) defaults to `demo_clock(today)`."""
     if password_hash is None:
         # Hashed once: the same hash for every account (scrypt is deliberately slow).
         password_hash = generate_password_hash(current_app.config["DEMO_PASSWORD"])
-    demo = Demo(today=today, seed=seed, password_hash=password_hash)
+    demo = Demo(today=today, seed=seed, password_hash=password_hash, now=now or demo_clock(today))
     for step in [*STEPS, record_seeding]:
         step(demo, random.Random(f"{seed}:{step.__name__}"))
     db.session.flush()

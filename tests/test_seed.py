@@ -650,3 +650,25 @@ def test_emulation_scoring(seeded):
     for (year_id, _key), e in stored.items():  # a month is scored only once its notes have fallen due
         if year_id == current.id and e.month is not None:
             assert e.month.replace(day=current.note_day) <= TODAY
+
+
+def test_nothing_is_stamped_after_the_moment_the_demo_is_built(db):
+    """Built for today, at whatever hour (the browser journeys build it at 02:00 as at 14:00), the
+    demo has no note, report or decision stamped later that day: every recorded moment is at most
+    the moment the build ended. Deadlines (an escalation's respond_by) may lie ahead."""
+    from sponsor_app.models.types import UTCDateTime
+    from sponsor_app.timeutil import SCHOOL_TZ, local_today, utcnow
+
+    build_demo_school(local_today(), password_hash="unused")
+    db.session.flush()
+    now = utcnow()
+    deadlines = {("escalations", "respond_by")}
+    later = {}
+    for table in _db.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, UTCDateTime) and (table.name, column.name) not in deadlines:
+                latest = db.session.scalar(select(func.max(column)))
+                if latest is not None and latest > now:
+                    later[f"{table.name}.{column.name}"] = latest.astimezone(SCHOOL_TZ).isoformat()
+    assert later == {}
+    db.session.rollback()

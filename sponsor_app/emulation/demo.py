@@ -11,14 +11,13 @@ contest it, the union answer and the leader lock semester II (`demo.emulation_*`
 """
 
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import CriterionSource, Evaluation, EvaluationContest, User
 from ..progress.calendar import note_due
-from ..timeutil import SCHOOL_TZ
 from . import results, services
 from .rubric import ensure_rubric
 
@@ -28,10 +27,6 @@ SEMESTER_COMMENTS = ("Hoàn thành tốt nhiệm vụ đỡ đầu.", "Cần ch�
 BONUS_EVIDENCE = ("Vận động Hội Khuyến học xã tặng 01 xe đạp (biên bản trao ngày {d}).",
                   "Kêu gọi nhà hảo tâm hỗ trợ 500.000 đồng tiền học phí (phiếu thu ngày {d}).")
 PENALTY_EVIDENCE = ("Vắng buổi sinh hoạt cuộc vận động ngày {d} không có lý do.",)
-
-
-def _at(day: date, hour: int = 9) -> datetime:
-    return datetime.combine(day, time(hour, 0), tzinfo=SCHOOL_TZ)
 
 
 def _score_sheet(year, key, rng, union: User, today: date, comments) -> dict:
@@ -64,20 +59,20 @@ def _adjust(year, key, result, rng, union: User, today: date) -> None:
                                     PENALTY_EVIDENCE[0].format(d=today.strftime("%d/%m/%Y")), by=union, today=today)
 
 
-def _publish(year, key, union: User, day: date) -> Evaluation:
+def _publish(demo, year, key, union: User, day: date) -> Evaluation:
     evaluation = services.publish(year, key, by=union, today=day)
-    evaluation.published_at = _at(day)
+    evaluation.published_at = demo.at(day, 9)
     return evaluation
 
 
-def _contest(evaluation: Evaluation, user_id: int, day: date, reason: str, upheld: bool, answer: str,
+def _contest(demo, evaluation: Evaluation, user_id: int, day: date, reason: str, upheld: bool, answer: str,
              union: User) -> None:
     contest = EvaluationContest(school_id=evaluation.school_id, evaluation_id=evaluation.id, user_id=user_id,
-                                reason=reason, created_at=_at(day, 20))
+                                reason=reason, created_at=demo.at(day, 20))
     db.session.add(contest)
     db.session.flush()
     services.answer_contest(contest, upheld, answer, by=union)
-    contest.answered_at = _at(day + timedelta(days=2), 10)
+    contest.answered_at = demo.at(day + timedelta(days=2), 10)
 
 
 def add_emulation(demo, rng: random.Random) -> None:
@@ -97,7 +92,7 @@ def add_emulation(demo, rng: random.Random) -> None:
                 if not result["rows"]:
                     continue
                 _adjust(year, key, result, rng, union, day)
-                published.append((key, _publish(year, key, union, day), result))
+                published.append((key, _publish(demo, year, key, union, day), result))
             start, end = results.semester_bounds(year, term)
             day = end + timedelta(days=3)
             if day > demo.today and not (previous and term == 2):
@@ -108,19 +103,19 @@ def add_emulation(demo, rng: random.Random) -> None:
             if not result["rows"]:
                 continue
             _adjust(year, key, result, rng, union, day)
-            _publish(year, key, union, day)
+            _publish(demo, year, key, union, day)
             if previous and term == 2:
                 continue  # left for the journey: the last month is a draft, semester II unlocked
             if term == 1 and previous and published:
                 key1, evaluation, month_result = published[0]
                 row = month_result["rows"][0]
-                _contest(evaluation, row["user_id"], evaluation.published_at.date() + timedelta(days=1),
+                _contest(demo, evaluation, row["user_id"], evaluation.published_at.date() + timedelta(days=1),
                          "Em đã gửi nhận xét đúng hạn nhưng hệ thống ghi muộn vì mất mạng.", False,
                          "Nhận xét được ghi nhận lúc gửi thật sự (sau hạn). Đề nghị thầy/cô gửi sớm hơn.", union)
             services.lock(year, key, None, by=leader, today=day + timedelta(days=2))
             stored = db.session.scalar(select(Evaluation).where(Evaluation.school_year_id == year.id,
                                                                 Evaluation.key == key))
-            stored.locked_at = _at(day + timedelta(days=2), 15)
+            stored.locked_at = demo.at(day + timedelta(days=2), 15)
         if previous:
             last_key = results.month_key(last_month)
             sheet = results.sheet(year, last_key, demo.today)

@@ -3,14 +3,13 @@
 The last complete year has both reports submitted (two days before each deadline); the current
 year has report 1 submitted (as of two days before its deadline, or as of today when that is
 earlier) and report 2 in preparation (a draft as of today, its narratives partly written). Every
-date is at most the demo's today.
+date is at most the demo's today, every moment at most its now (`Demo.at`).
 """
 
 import random
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from ..models import SchoolYear
-from ..timeutil import SCHOOL_TZ
 from . import services
 
 DIFFICULTIES = ("Một số gia đình ở xa, khó liên lạc thường xuyên; mùa thu hoạch cà phê học sinh nghỉ học phụ giúp.",
@@ -19,18 +18,14 @@ PROPOSALS = ("Đề nghị Sở hỗ trợ học bổng cho học sinh thuộc h
              "Đề nghị địa phương phối hợp vận động gia đình cho các em đi học đều.")
 
 
-def _at(day, hour=9) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=SCHOOL_TZ)
-
-
 def _submitted(demo, rng: random.Random, year: SchoolYear, term: int, as_of, number: int) -> None:
     leader = demo.accounts["leader"]
     report = services.start_report(year, term, by=leader, today=as_of)
     report.as_of, report.report_date, report.number = as_of, as_of, f"{number}/BC-THPTHB"
     report.difficulties, report.proposals = rng.choice(DIFFICULTIES), rng.choice(PROPOSALS)
     services.submit(report, demo.school, by=leader, today=as_of)
-    report.snapshot = dict(report.snapshot, generated_at=_at(as_of).isoformat(timespec="seconds"))
-    report.submitted_at = report.created_at = report.updated_at = _at(as_of)
+    report.snapshot = dict(report.snapshot, generated_at=demo.at(as_of, 9).isoformat(timespec="seconds"))
+    report.submitted_at = report.created_at = report.updated_at = demo.at(as_of, 9)
 
 
 def add_semester_reports(demo, rng: random.Random) -> None:
@@ -41,4 +36,4 @@ def add_semester_reports(demo, rng: random.Random) -> None:
     _submitted(demo, rng, current, 1, as_of, 19)
     draft = services.start_report(current, 2, by=demo.accounts["leader"], today=today)
     draft.difficulties = rng.choice(DIFFICULTIES)
-    draft.created_at = draft.updated_at = _at(today, 7)
+    draft.created_at = draft.updated_at = demo.at(today, 7)

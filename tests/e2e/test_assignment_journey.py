@@ -6,8 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import make_context, screenshot
-from .test_journeys import log_in, log_out
+from .conftest import log_in, log_out, make_context, screenshot
 
 pytestmark = pytest.mark.e2e
 

@@ -5,8 +5,7 @@ test-artifacts/screenshots/dashboard-leader.png and dashboard-union.png."""
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import make_context, screenshot
-from .test_journeys import log_in
+from .conftest import log_in, make_context, screenshot
 
 pytestmark = pytest.mark.e2e
 

@@ -5,34 +5,17 @@ The demo leaves the previous school year's last month as a draft sheet and its s
 published but not locked (sponsor_app/emulation/demo.py), whatever today is.
 """
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import make_context, screenshot
-from .test_journeys import PASSWORD
+from .conftest import choose_year, log_in, log_out, make_context, screenshot
 
 pytestmark = pytest.mark.e2e
 
 
 def _log_in(page, username, year_id):
-    page.goto("/login")
-    page.locator("input[name='username']").fill(username)
-    page.locator("input[name='password']").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page).to_have_url(re.compile(r"/home/"))
-    page.wait_for_load_state("load")  # app.js (which submits the year switcher on change) has run
-    switcher = page.locator("select#year_id")
-    if switcher.input_value() != str(year_id):  # the session may keep the year chosen earlier
-        with page.expect_navigation(timeout=30_000):  # the year switcher submits itself (the home page)
-            switcher.select_option(str(year_id))
-    expect(page.locator("select#year_id")).to_have_value(str(year_id))
-
-
-def _log_out(page):
-    page.locator("nav").get_by_role("button", name="Đăng xuất").click()
-    expect(page).to_have_url(re.compile(r"/login$"))
+    log_in(page, username)
+    choose_year(page, year_id)
 
 
 def test_union_scores_teacher_contests_union_answers_leader_locks(browser, live_server, errors):
@@ -64,7 +47,7 @@ def test_union_scores_teacher_contests_union_answers_leader_locks(browser, live_
     page.get_by_role("button", name="Công bố cho cán bộ, giáo viên").click()
     expect(page.locator("#sheet-status")).to_have_text("Đã công bố")
     screenshot(page, "emulation-month-sheet")
-    _log_out(page)
+    log_out(page)
 
     # the teacher reads the breakdown and contests it
     _log_in(page, mentor, year_id)
@@ -78,7 +61,7 @@ def test_union_scores_teacher_contests_union_answers_leader_locks(browser, live_
     expect(page.locator(".alert-success")).to_contain_text("Đã gửi khiếu nại")
     expect(page.locator("#my-contests")).to_contain_text("Chờ trả lời")
     screenshot(page, "emulation-my-score")
-    _log_out(page)
+    log_out(page)
 
     # the union answers
     _log_in(page, "union", year_id)
@@ -93,7 +76,7 @@ def test_union_scores_teacher_contests_union_answers_leader_locks(browser, live_
     row.locator("input[name^='p-']").first.fill("9")
     page.get_by_role("button", name="Lưu điểm").click()
     expect(page.locator(".alert-success")).to_contain_text("Đã lưu 1 ô điểm")
-    _log_out(page)
+    log_out(page)
 
     # the leader approves and locks semester II
     _log_in(page, "leader", year_id)
@@ -107,7 +90,7 @@ def test_union_scores_teacher_contests_union_answers_leader_locks(browser, live_
     with page.expect_download() as download:
         page.get_by_role("link", name="Xuất Excel").click()
     assert download.value.suggested_filename.endswith("-s2.xlsx")
-    _log_out(page)
+    log_out(page)
 
     # the teacher sees the answer, and the month is now part of a locked result
     _log_in(page, mentor, year_id)

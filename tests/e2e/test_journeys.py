@@ -12,11 +12,10 @@ from playwright.sync_api import expect
 from sponsor_app.seed import HOMEROOM_CLASS
 from sponsor_app.text import fold, name_sort_key, split_full_name
 
-from .conftest import make_context, screenshot
+from .conftest import log_in, log_out, make_context, open_menu, screenshot
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "demo"  # the demo school's password (config DEMO_PASSWORD)
 ROSTER = ("Lớp học", "Học sinh")
 ROLE_LINKS = ("Quản trị", "Ban giám hiệu", "Tổ trưởng", "BCH Công đoàn", "Giáo viên")
 
@@ -37,21 +36,6 @@ JOURNEYS = {
     "teacher": Journey("/home/teacher", "Xin chào", ("Giáo viên",)),
     "homeroom": Journey("/home/teacher", "Xin chào", ("Giáo viên",)),
 }
-
-
-def log_in(page, username: str) -> None:
-    """Through the real login form (with its CSRF token)."""
-    page.goto("/login")
-    page.locator("input[name='username']").fill(username)
-    page.locator("input[name='password']").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page).to_have_url(re.compile(r"/home/"))
-
-
-def log_out(page) -> None:
-    page.locator("nav").get_by_role("button", name="Đăng xuất").click()
-    expect(page).to_have_url(re.compile(r"/login$"))
-    expect(page.get_by_text("Bạn đã đăng xuất.")).to_be_visible()
 
 
 def nav_items(page) -> list[str]:
@@ -166,7 +150,8 @@ def test_teacher_on_a_phone(browser, live_server):
 
         logout = page.locator("nav").get_by_role("button", name="Đăng xuất")
         expect(logout).to_be_hidden()  # the menu is collapsed on a phone
-        page.get_by_role("button", name="Mở menu").click()
+        expect(page.get_by_role("button", name="Mở menu")).to_be_visible()
+        open_menu(page)
         expect(logout).to_be_visible()
         log_out(page)
 

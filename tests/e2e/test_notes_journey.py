@@ -6,39 +6,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from sponsor_app.timeutil import format_date, local_today
+from sponsor_app.timeutil import format_date
 
-from .conftest import make_context, screenshot
-from .test_journeys import PASSWORD, no_horizontal_overflow
+from .conftest import log_in, log_out, make_context, open_menu, screenshot
+from .test_journeys import no_horizontal_overflow
 
 pytestmark = pytest.mark.e2e
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
          "has_touch": True}
-
-
-def _menu(page):
-    """The collapsed navbar of a phone: open it when the toggler shows."""
-    toggler = page.locator(".navbar-toggler")
-    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
-        toggler.click()
-        # wait for the end of Bootstrap's collapse animation ("collapsing" → "collapse show"): a click
-        # during it can miss a button now lower in the longer menu
-        expect(page.locator("#mainnav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
-
-
-def _log_in(page, username):
-    page.goto("/login")
-    page.locator("input[name='username']").fill(username)
-    page.locator("input[name='password']").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page).to_have_url(re.compile(r"/home/"))
-
-
-def _log_out(page):
-    _menu(page)
-    page.locator("nav").get_by_role("button", name="Đăng xuất").click()
-    expect(page).to_have_url(re.compile(r"/login$"))
 
 
 def test_mentor_submits_head_asks_for_more_mentor_amends(browser, live_server, errors):
@@ -48,9 +24,9 @@ def test_mentor_submits_head_asks_for_more_mentor_amends(browser, live_server, e
     page = context.new_page()
     errors.watch(page)
     student = live_server.note_student_name
-    month = local_today().strftime("%m/%Y")
+    month = live_server.today.strftime("%m/%Y")
 
-    _log_in(page, live_server.note_mentor)
+    log_in(page, live_server.note_mentor)
     row = page.locator(".mentee-row", has_text=student)
     expect(row).to_be_visible()
     assert no_horizontal_overflow(page)[0]
@@ -60,7 +36,7 @@ def test_mentor_submits_head_asks_for_more_mentor_amends(browser, live_server, e
     expect(page.locator("h1")).to_contain_text(student)
 
     first = page.locator(".contact-row").first
-    first.get_by_label("Ngày").fill(format_date(local_today()))
+    first.get_by_label("Ngày").fill(format_date(live_server.today))
     first.get_by_label("Với").select_option("family")
     first.get_by_label("Hình thức").select_option("phone")
     first.get_by_label("Nội dung chính").fill("Gọi điện cho mẹ em, nhắc em đi học đều")
@@ -74,10 +50,10 @@ def test_mentor_submits_head_asks_for_more_mentor_amends(browser, live_server, e
     expect(page.get_by_text(re.compile(rf"Đã gửi nhận xét tháng {re.escape(month)}"))).to_be_visible()
     expect(page.locator("main")).to_contain_text("Chờ tổ trưởng xem")
     errors.collect_csp(page)
-    _log_out(page)
+    log_out(page)
 
-    _log_in(page, "depthead")
-    _menu(page)
+    log_in(page, "depthead")
+    open_menu(page)
     page.locator("#mainnav").get_by_role("link", name="Xem nhận xét").click()
     expect(page.locator("h1")).to_contain_text("Nhận xét hằng tháng chờ tổ trưởng xem")
     queue_row = page.locator("li.list-group-item", has_text=f"tháng {month}").filter(has_text=student)
@@ -90,9 +66,9 @@ def test_mentor_submits_head_asks_for_more_mentor_amends(browser, live_server, e
     review.get_by_role("button", name="Ghi ý kiến").click()
     expect(page.get_by_text("Đã ghi ý kiến của tổ trưởng.")).to_be_visible()
     errors.collect_csp(page)
-    _log_out(page)
+    log_out(page)
 
-    _log_in(page, live_server.note_mentor)
+    log_in(page, live_server.note_mentor)
     page.locator(".mentee-row", has_text=student).get_by_role("link", name=f"Nhận xét tháng {month}").click()
     expect(page.get_by_role("alert").filter(has_text="Ghi rõ kết quả học bù")).to_be_visible()
     page.get_by_label("Việc sẽ làm tháng tới").fill("Kèm em môn Toán thứ Bảy; đã học bù 2 buổi")
@@ -110,6 +86,6 @@ def test_mentor_submits_head_asks_for_more_mentor_amends(browser, live_server, e
     expect(page.locator("canvas.js-progress-chart[data-drawn='1']")).to_have_count(1)
     screenshot(page, "notes-phone-timeline")
     assert errors.collect_csp(page) == []
-    _log_out(page)
+    log_out(page)
     context.close()
     assert errors.messages == []

@@ -8,8 +8,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import make_context, screenshot
-from .test_journeys import log_in, log_out
+from .conftest import choose_year, log_in, log_out, make_context, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -76,11 +75,9 @@ def test_leader_decides_an_open_case_of_last_year(browser, live_server, errors):
     page = context.new_page()
     errors.watch(page)
     log_in(page, "leader")
-    year_select = page.locator("#year_id")
-    last_year = year_select.locator("option").nth(1)  # newest first: the last complete year
+    last_year = page.locator("#year_id option").nth(1)  # newest first: the last complete year
     name = last_year.inner_text().replace("Năm học", "").strip()
-    year_select.select_option(last_year.get_attribute("value"))
-    expect(year_select).to_have_value(last_year.get_attribute("value"))
+    choose_year(page, last_year.get_attribute("value"))  # waits for the page the switcher loads
     page.locator("#mainnav").get_by_role("link", name="Báo cáo", exact=True).click()
     expect(page.locator("h1")).to_contain_text(name)
     page.get_by_role("link", name="Chuyển sang năm học mới").click()

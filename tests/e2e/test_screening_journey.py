@@ -6,10 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from sponsor_app.timeutil import format_date, local_today
+from sponsor_app.timeutil import format_date
 
-from .conftest import screenshot
-from .test_journeys import log_in, log_out
+from .conftest import log_in, log_out, make_context, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -35,8 +34,6 @@ def _screen_next_student(page, live_server, *, poor: bool, learning: str, absenc
 
 
 def test_homeroom_screens_and_leader_decides(browser, live_server, errors):
-    from .conftest import make_context
-
     context = make_context(browser, live_server)
     page = context.new_page()
     errors.watch(page)
@@ -50,7 +47,7 @@ def test_homeroom_screens_and_leader_decides(browser, live_server, errors):
     page.get_by_label("Kênh thông tin").select_option("family")
     page.get_by_label("Hình thức").select_option("home_visit")
     page.get_by_label("Gặp / hỏi ai").fill("bà nội em")
-    page.get_by_label("Ngày", exact=True).fill(format_date(local_today()))
+    page.get_by_label("Ngày", exact=True).fill(format_date(live_server.today))
     page.get_by_role("button", name="Ghi thêm kênh thông tin").click()
     expect(page.get_by_text("bà nội em")).to_be_visible()
     page.get_by_role("button", name="Xác nhận đã xác minh").click()

@@ -106,7 +106,9 @@ def test_stored_xss_never_runs(app, mentoring, browser):
             for target in pages[role]:
                 response = page.goto(target, wait_until="load")
                 assert response is not None and response.status < 500, f"{role} {target}"
-                page.wait_for_timeout(50)  # autofocus / ontoggle handlers would have run by now
+                # Autofocus and toggle events run at the next rendering update: wait for two frames
+                # (the state, not a time; a loaded machine only makes the frames come later).
+                page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
                 result = page.evaluate(INSPECT)
                 renders += 1
                 executions += len(result["xss"])

@@ -10,3 +10,6 @@ document.addEventListener("submit", function (event) {
 document.addEventListener("click", function (event) {
   if (event.target.closest(".js-print")) { window.print(); }
 });
+// Last: the page's behaviours (Bootstrap's, loaded before this file, and the ones above) are attached.
+// Browser journeys wait for this mark before using them instead of waiting for time.
+document.documentElement.setAttribute("data-scripts", "ready");
