@@ -1,6 +1,7 @@
 """Flask CLI commands: create-admin, seed-demo, import, backup, restore, check-deploy, send-reminders."""
 
 import sqlite3
+import unicodedata
 from pathlib import Path
 
 import click
@@ -37,19 +38,23 @@ def register(app) -> None:
 @click.command("create-admin")
 @click.option("--username", required=True, help="Login name, e.g. admin")
 @click.option("--name", "full_name", default="Quản trị viên", show_default=True, help="Full name")
-@click.option("--school", "school_name", default=None, help="School name (created if there is no school yet)")
+@click.option("--school", "school_name", default=None,
+              help="The school's exact name; may be omitted when the database has at most one school")
+@click.option("--new-school", is_flag=True, default=False,
+              help="Create the school named by --school (refused if it exists)")
 @click.option("--password", default=None, help="Password; a temporary one is generated when omitted")
-def create_admin(username: str, full_name: str, school_name: str | None, password: str | None):
-    """Create an administrator account (and the school, on an empty database)."""
+def create_admin(username: str, full_name: str, school_name: str | None, new_school: bool, password: str | None):
+    """Create an administrator account of a school.
+
+    On an empty database the school is created (named by --school). Otherwise the admin joins the
+    school named by --school, which must exist: a name that matches no school is refused (a typo
+    must not make someone the admin of another school) unless --new-school asks for it to be created.
+    """
     username = username.strip().lower()
     if db.session.scalar(select(User).where(User.username == username)):
         raise click.ClickException(f"User {username!r} already exists.")
-    school = db.session.scalar(select(School).where(School.name == school_name)) if school_name else None
-    school = school or db.session.scalar(select(School).order_by(School.id))
-    if school is None:
-        school = School(name=school_name or "Trường của tôi")
-        db.session.add(school)
-        db.session.flush()
+    school_name = unicodedata.normalize("NFC", school_name).strip() if school_name else None
+    school = _school_for_admin(school_name or None, new_school)
     user = User(school_id=school.id, username=username)
     user.set_full_name(full_name)
     user.set_roles([Role.ADMIN, Role.TEACHER])
@@ -62,6 +67,31 @@ def create_admin(username: str, full_name: str, school_name: str | None, passwor
     click.echo(f"Admin {username!r} created for {school.name}.")
     if temporary:
         click.echo(f"Temporary password (change it at first login): {password}")
+
+
+def _school_for_admin(name: str | None, new_school: bool) -> School:
+    """The school a new admin belongs to: named and existing, or created on an empty database or
+    with --new-school. Never another school than the one named."""
+    schools = db.session.scalars(select(School).order_by(School.id)).all()
+    if new_school and not name:
+        raise click.ClickException("--new-school needs --school NAME (the new school's name).")
+    named = next((s for s in schools if s.name == name), None) if name else None
+    if new_school and named is not None:
+        raise click.ClickException(f"School {name!r} already exists; drop --new-school to add an admin to it.")
+    if named is not None:
+        return named
+    if not schools or new_school:
+        school = School(name=name or "Trường của tôi")
+        db.session.add(school)
+        db.session.flush()
+        return school
+    known = "\n".join(f"  {s.name}" for s in schools)
+    if name is None and len(schools) == 1:
+        return schools[0]
+    if name is None:
+        raise click.ClickException(f"There are {len(schools)} schools; name one with --school:\n{known}")
+    raise click.ClickException(f"No school is named {name!r}. Known schools:\n{known}\n"
+                               "Check the name, or add --new-school to create this school.")
 
 
 @click.command("backup")

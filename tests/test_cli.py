@@ -19,6 +19,39 @@ def test_create_admin_refuses_a_taken_username(runner, world):
     assert result.exit_code != 0 and "already exists" in result.output
 
 
+def test_create_admin_refuses_an_unknown_school(runner, world, db):
+    """A name that matches no school must not attach the new admin to another (the first) school."""
+    schools = db.session.query(School).count()
+    result = runner.invoke(args=["create-admin", "--username", "second", "--school", "Trường THPT Chưa Có"])
+    assert result.exit_code != 0
+    assert "No school is named" in result.output and world.school.name in result.output  # lists the known ones
+    assert db.session.query(User).filter_by(username="second").first() is None
+    assert db.session.query(School).count() == schools
+
+
+def test_create_admin_new_school_on_request(runner, world, db):
+    result = runner.invoke(args=["create-admin", "--username", "second", "--school", "Trường THPT Mới",
+                                 "--new-school"])
+    assert result.exit_code == 0, result.output
+    user = db.session.query(User).filter_by(username="second").one()
+    assert user.school.name == "Trường THPT Mới" and user.school_id != world.school.id
+    again = runner.invoke(args=["create-admin", "--username", "third", "--school", "Trường THPT Mới",
+                                "--new-school"])
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_create_admin_joins_the_named_school(runner, world, db):
+    result = runner.invoke(args=["create-admin", "--username", "second", "--school", world.school.name])
+    assert result.exit_code == 0, result.output
+    assert db.session.query(User).filter_by(username="second").one().school_id == world.school.id
+
+
+def test_create_admin_without_a_school_name_among_several_schools(runner, world, db):
+    result = runner.invoke(args=["create-admin", "--username", "second"])  # the world has two schools
+    assert result.exit_code != 0 and "--school" in result.output
+    assert db.session.query(User).filter_by(username="second").first() is None
+
+
 def test_backup_writes_a_consistent_copy(runner, world, app, tmp_path):
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         result = runner.invoke(args=["backup", str(tmp_path / "x.dump")])
