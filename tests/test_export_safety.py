@@ -14,13 +14,16 @@ that starts with "=", "+", "-", "@", a tab, or looks like a URL, each carrying a
 
 import io
 import re
+from pathlib import Path
 
 import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+import sponsor_app
 from sponsor_app.extensions import db
 from sponsor_app.models import AuditLog
+from sponsor_app.xlsx import DOCUMENT_PROPERTIES, Workbook, safe_sheet_name
 from tests.security_world import fill_text, plant_records, save_figure, text_columns
 from tests.test_field_filtering import MARKER, _forbidden
 from tests.test_permissions import MATRIX, ROLES
@@ -131,3 +134,96 @@ def test_every_export_is_formula_free_filtered_and_audited(app, hostile_world, c
     assert not leaks, "\n".join(sorted(set(leaks)))
     assert hostile_cells > 0  # the exports really carried the hostile text
     save_figure("exports", figure)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_every_export_in_both_languages_is_a_valid_uncached_download(app, mentoring, client_for, language):
+    """Each export of the matrix, by every role allowed, with the interface in each language: a
+    valid workbook (Excel's sheet-name rules: a translated name may hold a forbidden character),
+    sent with Cache-Control: no-store and its download name, and generic document properties."""
+    _endpoints, rows = export_rows(app)
+    clients, problems, workbooks = {}, [], 0
+    for _endpoint, _method, url, expected, _data in rows:
+        for role in ROLES:
+            if role == "anon" or expected[role] != 200:
+                continue
+            if role not in clients:
+                clients[role] = client_for(role)
+                clients[role].post(f"/lang/{language}")
+            target = url(mentoring)
+            response = clients[role].get(target)
+            if response.status_code != 200:
+                problems.append(f"{role} {target} ({language}): {response.status_code}")
+                continue
+            if response.headers.get("Cache-Control") != "no-store":
+                problems.append(f"{role} {target}: Cache-Control {response.headers.get('Cache-Control')!r}")
+            if not response.mimetype.endswith("spreadsheetml.sheet"):
+                continue
+            workbooks += 1
+            disposition = response.headers.get("Content-Disposition", "")
+            if not (disposition.startswith("attachment") and ".xlsx" in disposition):
+                problems.append(f"{role} {target}: Content-Disposition {disposition!r}")
+            book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
+            names = book.sheetnames
+            for name in names:
+                if (not name or len(name) > 31 or re.search(r"[\[\]:*?/\\]", name)
+                        or name.startswith("'") or name.endswith("'")):
+                    problems.append(f"{role} {target}: invalid sheet name {name!r}")
+            if len({n.casefold() for n in names}) != len(names):
+                problems.append(f"{role} {target}: duplicate sheet names {names}")
+            props = book.properties
+            if (props.title, props.creator) != (DOCUMENT_PROPERTIES["title"], DOCUMENT_PROPERTIES["author"]):
+                problems.append(f"{role} {target}: document properties {props.title!r}, {props.creator!r}")
+            if mentoring.school.name in zip_text(response.data, "docProps/"):
+                problems.append(f"{role} {target}: the school's name in the document properties")
+    assert workbooks >= 8, workbooks
+    assert not problems, "\n".join(problems)
+
+
+def zip_text(data: bytes, prefix: str) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return "".join(archive.read(n).decode() for n in archive.namelist() if n.startswith(prefix))
+
+
+@pytest.mark.parametrize(("name", "taken", "expected"), [
+    ("Vụ việc (số lượng)", [], "Vụ việc (số lượng)"),
+    ("Notes: by month / dept [x]*?\\", [], "Notes- by month - dept -x----"),
+    ("'quoted'", [], "quoted"),
+    ("", [], "Sheet"),
+    (None, [], "Sheet"),
+    ("   ", [], "Sheet"),
+    ("x" * 40, [], "x" * 31),
+    ("a" * 30 + "'b", [], "a" * 30),  # cut to 31, then no apostrophe at the end
+    ("Sheet", ["SHEET"], "Sheet (2)"),
+    ("x" * 40, ["x" * 31, "x" * 27 + " (2)"], "x" * 27 + " (3)"),
+    ("Tab\there", [], "Tab-here"),
+])
+def test_safe_sheet_name(name, taken, expected):
+    assert safe_sheet_name(name, taken) == expected
+
+
+def test_every_workbook_and_download_goes_through_xlsx_module():
+    """No module but sponsor_app/xlsx.py builds an XlsxWriter workbook or sends a file itself."""
+    root = Path(sponsor_app.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        if path.name == "xlsx.py" and path.parent == root:
+            continue
+        source = path.read_text()
+        for pattern in (r"xlsxwriter\.Workbook\b", r"from xlsxwriter import", r"\bsend_file\b",
+                        r"\bsend_from_directory\b", r"\.add_worksheet\([^)]*\[:31\]"):
+            if re.search(pattern, source):
+                offenders.append(f"{path.relative_to(root)}: {pattern}")
+    assert not offenders, offenders
+
+
+def test_a_workbook_with_hostile_sheet_names_opens():
+    book_bytes = io.BytesIO()
+    book = Workbook(book_bytes)
+    for name in ["Coverage / notes", "coverage - notes", "'x'", "", "a" * 50, "a" * 50, "Tháng 12/2026: [I]"]:
+        book.add_worksheet(name).write_string(0, 0, "ok")
+    book.close()
+    names = openpyxl.load_workbook(io.BytesIO(book_bytes.getvalue()), read_only=True).sheetnames
+    assert len(names) == 7 and len({n.casefold() for n in names}) == 7, names

@@ -13,13 +13,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-import xlsxwriter
-
 from ..extensions import db
 from ..models import Assignment, MentorRole, School, SchoolYear, Student
 from ..text import fold_key
 from ..timeutil import local_today
-from ..xlsx import WORKBOOK_OPTIONS, OfficialSheet
+from ..xlsx import OfficialSheet, Workbook
 from .services import active_assignments, approved_students
 
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -127,8 +125,7 @@ def build_official_xlsx(school: School, year: SchoolYear, rows: list[OfficialRow
     """
     today = today or local_today()
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
-    book.set_properties({"title": title_text(year), "company": school.name})
+    book = Workbook(buf)
     sheet = OfficialSheet(book, "Phan cong do dau")
     last = len(HEADERS) - 1
     left, right = (0, 3), (4, last)  # the two header/signature blocks: columns A-D and E-F

@@ -1,8 +1,7 @@
 """Pledges, the assignment board, assigning and reassigning mentors, coverage, the official list."""
 
-import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -30,7 +29,7 @@ from ..pagecache import cached_page
 from ..permissions import can_view_coverage, can_view_pledges, get_in_school_or_404, role_required
 from ..roster.services import enrollment_in
 from ..timeutil import local_today
-from ..xlsx import XLSX_MIMETYPE
+from ..xlsx import send_workbook
 from . import services
 from .forms import AssignForm, EndForm, PlanNumberForm, PledgeForm, ReassignForm
 
@@ -261,8 +260,7 @@ def official_list_xlsx():
     data = build_official_xlsx(current_user.school, year, rows)
     audit.record("export_assignment_list", year, rows=len(rows))
     db.session.commit()
-    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=official_filename(year))
+    return send_workbook(data, official_filename(year))
 
 
 @bp.post("/plan-number")

@@ -1,8 +1,7 @@
 """Students needing attention: the list (filtered by reason and month) and its export."""
 
-import io
 
-from flask import Blueprint, render_template, request, send_file
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from .. import audit
@@ -12,7 +11,7 @@ from ..models import Role
 from ..periods import current_month, parse_period, year_months
 from ..permissions import role_required
 from ..timeutil import local_today
-from ..xlsx import XLSX_MIMETYPE, build_workbook
+from ..xlsx import build_workbook, send_workbook
 from . import services
 from .export import attention_sheet
 
@@ -53,5 +52,4 @@ def export():
     audit.record("export_attention", None, school_id=current_user.school_id, year=year.name,
                  month=month.strftime("%Y-%m"), students=[r.student.id for r in shown])
     db.session.commit()
-    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=f"hoc-sinh-can-quan-tam-{month:%Y-%m}.xlsx")
+    return send_workbook(data, f"hoc-sinh-can-quan-tam-{month:%Y-%m}.xlsx")

@@ -1,8 +1,7 @@
 """The school dashboard: how the whole school is doing (leadership; the union without names)."""
 
-import io
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,7 +13,7 @@ from ..periods import Period, parse_period, year_months
 from ..permissions import can_see_names_on_dashboard, can_view_dashboard
 from ..reports.services import home_status as report_deadlines
 from ..timeutil import local_today
-from ..xlsx import XLSX_MIMETYPE, build_workbook
+from ..xlsx import build_workbook, send_workbook
 from . import services
 
 bp = Blueprint("dashboard", __name__)
@@ -67,5 +66,4 @@ def export():
                  sheets={s.name: len(s.rows) for s in sheets})
     db.session.commit()
     suffix = "-".join(str(v) for v in period.query_args().values())
-    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=f"tong-quan-{year.name}{'-' + suffix if suffix else ''}.xlsx")
+    return send_workbook(data, f"tong-quan-{year.name}{'-' + suffix if suffix else ''}.xlsx")

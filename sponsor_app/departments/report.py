@@ -17,7 +17,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-import xlsxwriter
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -43,7 +42,7 @@ from ..models import (
 )
 from ..progress.calendar import MonthState, month_state, note_due
 from ..timeutil import local_today, utcnow
-from ..xlsx import WORKBOOK_OPTIONS, OfficialSheet
+from ..xlsx import OfficialSheet, Workbook
 
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -300,8 +299,7 @@ def build_report_xlsx(report: MonthReport, summary: str, today: date | None = No
     today = today or local_today()
     school, department = report.school, report.department
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
-    book.set_properties({"title": title_text(report), "company": school.name})
+    book = Workbook(buf)
     sheet = OfficialSheet(book, "Bao cao to", title_size=13, extra_formats={
         "summary": {"text_wrap": True}, "number": {"border": 1, "num_format": "#,##0"}})
     last = len(HEADERS) - 1

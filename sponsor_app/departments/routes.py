@@ -1,9 +1,8 @@
 """Department monitoring: the head's dashboard and the department's monthly report."""
 
-import io
 from types import SimpleNamespace
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +17,7 @@ from ..periods import current_month, year_months
 from ..permissions import get_department_or_404, monitored_departments, role_required
 from ..progress.notes import parse_month, year_of_month
 from ..timeutil import local_today
-from ..xlsx import XLSX_MIMETYPE
+from ..xlsx import send_workbook
 from . import report as reports
 from . import services
 from .forms import ReportSummaryForm
@@ -121,8 +120,7 @@ def report_xlsx(dept_id: int):
     content = reports.build_report_xlsx(data, reports.summary_of(data, reports.stored_report(department, month)))
     reports.record_export(data, "xlsx")
     db.session.commit()
-    return send_file(io.BytesIO(content), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=reports.report_filename(data))
+    return send_workbook(content, reports.report_filename(data))
 
 
 @bp.get("/<int:dept_id>/report/print")

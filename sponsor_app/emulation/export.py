@@ -9,14 +9,13 @@ Only staff names, scores and indicators: no student appears in it.
 import io
 from datetime import date
 
-import xlsxwriter
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from .. import audit
 from ..forms import format_points
 from ..models import School, SchoolYear
-from ..xlsx import WORKBOOK_OPTIONS, OfficialSheet
+from ..xlsx import OfficialSheet, Workbook
 
 CAMPAIGN = "CUỘC VẬN ĐỘNG \"MỖI CÁN BỘ, GIÁO VIÊN NHẬN ĐỠ ĐẦU MỘT HỌC SINH CÓ NGUY CƠ BỎ HỌC\""
 KIND_TEXT = {"praise": "Biểu dương", "reward": "Khen thưởng"}
@@ -155,7 +154,7 @@ def _document_sheet(book, name, school: School, doc_title: str, headers, rows, w
 def build_xlsx(result: dict, school: School, year: SchoolYear, today: date) -> bytes:
     """The workbook: the individual ranking, the departments and (semester, year) the commendations."""
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
+    book = Workbook(buf)
     signer = "HIỆU TRƯỞNG" if result["kind"] != "month" else "TM. BCH CÔNG ĐOÀN"
     headers, rows = individual_table(result)
     _document_sheet(book, "Cá nhân", school, title(result, year), headers, rows, [6, 24, 14, 8], today, signer)

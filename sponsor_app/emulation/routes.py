@@ -1,9 +1,8 @@
 """Emulation scoring: the rubric, the month / semester / year sheets, the staff member's own
 breakdown with contests, the union's answers, leadership's lock; xlsx and print view."""
 
-import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,7 +27,7 @@ from ..permissions import (
 )
 from ..text import nfc
 from ..timeutil import local_today
-from ..xlsx import XLSX_MIMETYPE
+from ..xlsx import send_workbook
 from . import export, results, rubric, services
 from .forms import (
     AdjustmentForm,
@@ -362,8 +361,7 @@ def sheet_xlsx(key: str):
     content = export.build_xlsx(result, current_user.school, year, today)
     export.record_export(result, year, "xlsx")
     db.session.commit()
-    return send_file(io.BytesIO(content), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=export.filename(result, year))
+    return send_workbook(content, export.filename(result, year))
 
 
 @bp.get("/sheet/<key>/print")

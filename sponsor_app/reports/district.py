@@ -14,12 +14,11 @@ formula-safe.
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import xlsxwriter
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import School, SchoolYear, SemesterReport
-from ..xlsx import WORKBOOK_OPTIONS
+from ..xlsx import Workbook
 from . import services
 from .export import dmy
 from .services import PROGRESS_HEADER, STUDENT_HEADERS, TERM_NAME
@@ -85,7 +84,7 @@ def _headers(figures: dict[str, dict]) -> list[str]:
 
 def write_district_xlsx(path, year_name: str, term: int, parts: Iterator[SchoolPart]) -> DistrictResult:
     """Write the district workbook to `path` from `parts` (see `school_parts`), one school at a time."""
-    book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS | {"in_memory": False, "constant_memory": True})
+    book = Workbook(str(path), {"in_memory": False, "constant_memory": True})
     base = {"font_name": "Times New Roman", "font_size": 12, "valign": "top"}
     fmt = {"title": book.add_format(base | {"bold": True, "align": "center", "font_size": 13}),
            "header": book.add_format(base | {"bold": True, "border": 1, "align": "center", "text_wrap": True}),

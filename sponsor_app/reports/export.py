@@ -9,9 +9,7 @@ The document stays Vietnamese whatever the interface language.
 import io
 import re
 
-import xlsxwriter
-
-from ..xlsx import WORKBOOK_OPTIONS, OfficialSheet
+from ..xlsx import OfficialSheet, Workbook
 from .services import NARRATIVE_TITLES, TERM_NAME
 
 EXTRA_FORMATS = {"summary": {"text_wrap": True}, "section": {"bold": True},
@@ -181,8 +179,7 @@ SHEET_WRITERS = {"figures": write_report_sheet, "students": write_students_sheet
 
 def build_xlsx(doc: dict) -> bytes:
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
-    book.set_properties({"title": doc["parts"]["header"]["title"], "company": doc["parts"]["header"]["school"]})
+    book = Workbook(buf)
     for part, writer in SHEET_WRITERS.items():
         if part in doc["parts"]:
             writer(book, doc)

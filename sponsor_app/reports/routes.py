@@ -1,10 +1,9 @@
 """The twice-yearly reports (leadership; the union sees the figures), the year-end review and the
 rollover of open cases into the next school year (leadership)."""
 
-import io
 from types import SimpleNamespace
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,7 +18,7 @@ from ..forms import version_conflict
 from ..models import Role, School, Student
 from ..permissions import can_prepare_reports, get_in_school_or_404, get_year_or_404, role_required
 from ..timeutil import local_today
-from ..xlsx import XLSX_MIMETYPE, Sheet, build_workbook
+from ..xlsx import Sheet, build_workbook, send_workbook
 from . import export, rollover, services
 from .forms import (
     CLOSE_REASON_LABELS,
@@ -180,8 +179,7 @@ def report_xlsx(year_id: int, term: int):
     content = export.build_xlsx(doc)
     services.record_view(doc, year, "exported", school_id=year.school_id, via="web")
     db.session.commit()
-    return send_file(io.BytesIO(content), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=export.filename(doc))
+    return send_workbook(content, export.filename(doc))
 
 
 @bp.get("/<int:year_id>/<int:term>/print")
@@ -239,8 +237,7 @@ def review_xlsx(year_id: int):
 
     audit.record("year_review_exported", year, student_ids=[r.student_id for r in rows])
     db.session.commit()
-    return send_file(io.BytesIO(content), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=f"tong-ket-{year.name}.xlsx")
+    return send_workbook(content, f"tong-ket-{year.name}.xlsx")
 
 
 def _rollover_page(year, forms=None, status=200):

@@ -1,9 +1,8 @@
 """Risk screening: homeroom boards, proposals, the record and its workflow, the at-risk list,
 counts, the export and the criteria editor."""
 
-import io
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
@@ -30,7 +29,7 @@ from ..permissions import (
     visible_screenings,
 )
 from ..roster.services import classes_with_counts, enrollment_in
-from ..xlsx import XLSX_MIMETYPE, build_workbook
+from ..xlsx import build_workbook, send_workbook
 from . import services
 from .forms import ContactForm, CriteriaForm, DecisionForm, ScreeningForm
 
@@ -227,8 +226,7 @@ def export():
     sheet = services.export_sheet(rows, year, current_user.school.name)
     audit.record("export_at_risk_list", year, rows=len(rows), filters={k: v for k, v in request.args.items()})
     db.session.commit()
-    return send_file(io.BytesIO(build_workbook([sheet])), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=f"danh-sach-nguy-co-bo-hoc-{year.name}.xlsx")
+    return send_workbook(build_workbook([sheet]), f"danh-sach-nguy-co-bo-hoc-{year.name}.xlsx")
 
 
 @bp.get("/summary")
