@@ -41,13 +41,29 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
 
-    # Failed logins per username+IP; Redis storage when several workers serve.
+    # Failed-login throttling (sponsor_app/auth/throttle.py); Redis storage when several workers serve.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # A Redis that does not answer makes a login wait at most this long before the counting moves to
+    # the worker's memory (without a timeout, an unreachable host hung every login).
+    RATELIMIT_STORAGE_OPTIONS = ({"socket_connect_timeout": 2, "socket_timeout": 2}
+                                 if RATELIMIT_STORAGE_URI.startswith(("redis", "valkey")) else {})
     # Several deployments (or test runs) may share one Redis: each keeps its counters apart.
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "sponsor")
     RATELIMIT_ENABLED = True
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per 15 minutes")
     RATELIMIT_HEADERS_ENABLED = False
+    # Only failed logins count; each limit is "N per period" (several: "30 per hour; 100 per day").
+    # Per address + account: a person mistyping (10 is generous), or one machine guessing one account.
+    # A browser that logged in to the account before is counted on its own instead of by address.
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per 15 minutes")
+    # Per account, from every address: guessing spread over many addresses (at most 720 a day).
+    # Higher than the per-address limit so that one address (a school's shared one) cannot lock
+    # the account for everyone; when it is reached, an admin can unlock the account.
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "30 per hour")
+    # Per address, over all accounts: password spraying (one password tried on many accounts).
+    # A whole school may share one address; browsers known to an account do not count here.
+    LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "30 per 15 minutes")
+    # How long a browser stays known to the accounts that logged in from it.
+    LOGIN_DEVICE_DAYS = 180
 
     # Uploads: the request body cap and the checks applied to the xlsx zip.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 8 * 1024 * 1024))

@@ -181,7 +181,7 @@ def _csrf(page: str) -> str:
 def test_production_cookies_are_secure_httponly_samesite(app, world):
     prod = create_app("production", {"SECRET_KEY": "p" * 64,
                                      "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                                     "RATELIMIT_ENABLED": False})
+                                     "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"})
     try:
         client = prod.test_client()
         token = _csrf(client.get("/login", base_url="https://localhost").get_data(as_text=True))
@@ -192,7 +192,9 @@ def test_production_cookies_are_secure_httponly_samesite(app, world):
             "username": "teacher", "password": PASSWORD, "remember": "y", "csrf_token": token})
         assert response.status_code == 302
         cookies = {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
-        assert {"session", "remember_token"} <= set(cookies)
+        # login_device: this browser is known for the account (auth/throttle.py), sent to /login only
+        assert {"session", "remember_token", "login_device"} <= set(cookies)
+        assert "path=/login" in cookies["login_device"].lower()
         for header in cookies.values():
             attrs = {a.strip().split("=")[0].lower(): a for a in header.split(";")[1:]}
             assert "secure" in attrs and "httponly" in attrs, header

@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from .. import audit
+from ..auth import services as auth_services
 from ..context import school_years, selected_year
 from ..exceptions import RuleError
 from ..extensions import db
@@ -150,6 +151,18 @@ def user_reactivate(user_id: int):
         db.session.commit()
         flash(_("Đã mở lại tài khoản %(u)s.", u=user.username), "success")
     return redirect(url_for("admin.users", show="all"))
+
+
+@bp.post("/users/<int:user_id>/unlock-login")
+def user_unlock_login(user_id: int):
+    """Let an account locked by failed logins try again now (every address and browser)."""
+    user = get_in_school_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    auth_services.unlock_login(user)
+    db.session.commit()
+    flash(_("Đã mở khóa đăng nhập cho tài khoản %(u)s.", u=user.username), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/reset-password")

@@ -5,11 +5,14 @@ from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..forms import BaseForm
+from ..identity import login_name
 
 
 class LoginForm(BaseForm):
+    # The one place what was typed becomes the login identity: its data is login_name(typed), which
+    # the account lookup, the throttle and the audit all use.
     username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=60)],
-                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+                           filters=[login_name], render_kw={"autocomplete": "username", "autocapitalize": "none"})
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=128)],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField(_l("Ghi nhớ đăng nhập trên máy này"))

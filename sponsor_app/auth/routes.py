@@ -1,48 +1,37 @@
 """Login, logout, password change and language choice."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import audit
 from ..extensions import db
+from ..urls import safe_next
 from . import services, throttle
 from .forms import LoginForm, PasswordChangeForm
 
 bp = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths are followed after login."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
-    if request.method == "POST" and not throttle.reserve():
-        abort(429)
-    form = LoginForm(next=request.args.get("next"))
+    form = LoginForm(next=safe_next(request.args.get("next")))
     if not form.validate_on_submit():
-        if request.method == "POST":
-            throttle.give_back()
         return render_template("auth/login.html", form=form), (400 if request.method == "POST" else 200)
-    user = services.authenticate(form.username.data, form.password.data)
+    identity = form.username.data  # login_name() of what was typed (LoginForm): lookup, throttle, audit
+    attempt = throttle.reserve(identity)  # counted before the password is checked
+    if not attempt.allowed:
+        abort(429, retry_after=attempt.retry_at)
+    user = services.authenticate(identity, form.password.data)
     if user is None:
-        audit.record("login_failed", username=form.username.data[:60])
+        audit.record("login_failed", username=identity[:60])
         db.session.commit()
         flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
         form.password.data = ""
         return render_template("auth/login.html", form=form), 401
-    throttle.give_back()  # only failed logins count
+    throttle.give_back(attempt)  # only failed logins count
     session.clear()  # no fixation: the pre-login session is dropped
     login_user(user, remember=form.remember.data)
     services.record_login(user)
@@ -50,8 +39,11 @@ def login():
     db.session.commit()
     if user.must_change_password:
         flash(_("Hãy đặt mật khẩu mới trước khi tiếp tục."), "warning")
-        return redirect(url_for("auth.password"))
-    return redirect(_safe_next(form.next.data) or url_for("main.index"))
+        response = redirect(url_for("auth.password"))
+    else:
+        response = redirect(safe_next(form.next.data) or url_for("main.index"))
+    throttle.remember_device(response, identity)
+    return response
 
 
 @bp.post("/logout")
@@ -98,4 +90,4 @@ def set_language(code: str):
         if current_user.is_authenticated:
             current_user.locale = code
             db.session.commit()
-    return redirect(_safe_next(request.form.get("next")) or url_for("main.index"))
+    return redirect(safe_next(request.form.get("next")) or url_for("main.index"))

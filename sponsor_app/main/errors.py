@@ -1,11 +1,15 @@
 """Error pages: a clear message in the user's language, never a stack trace."""
 
+import math
+from datetime import datetime
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from ..context import NoSchoolYear
 from ..extensions import db
+from ..timeutil import format_datetime, local_today, to_local, utcnow
 
 # An oversized upload is read to its end (up to this much) before the answer, then dropped.
 DRAIN_UP_TO = 128 * 1024 * 1024
@@ -63,12 +67,19 @@ def register(app) -> None:
         return page(413, _("Tệp quá lớn"), _("Tệp tải lên vượt quá %(mb)d MB.", mb=limit_mb))
 
     @app.errorhandler(429)
-    def too_many(_e):
-        if request.endpoint == "auth.login":
-            message = _("Đăng nhập sai quá nhiều lần. Hãy đợi 15 phút rồi thử lại.")
-        else:
-            message = _("Quá nhiều yêu cầu. Hãy thử lại sau ít phút.")
-        return page(429, _("Tạm khóa"), message)
+    def too_many(e):
+        retry_at = getattr(e, "retry_after", None)
+        if request.endpoint == "auth.login" and isinstance(retry_at, datetime):
+            # When the lock ends (the limiter's window), in the school's time and in minutes from now.
+            seconds = max(0, math.ceil((retry_at - utcnow()).total_seconds()))
+            local = to_local(retry_at)
+            when = local.strftime("%H:%M") if local.date() == local_today() else format_datetime(retry_at)
+            message = _("Đăng nhập sai quá nhiều lần. Hãy thử lại sau %(time)s (khoảng %(minutes)d phút nữa), "
+                        "hoặc nhờ quản trị viên của trường mở khóa tài khoản.",
+                        time=when, minutes=max(1, math.ceil(seconds / 60)))
+            response, code = page(429, _("Tạm khóa đăng nhập"), message)
+            return response, code, {"Retry-After": str(seconds)}
+        return page(429, _("Tạm khóa"), _("Quá nhiều yêu cầu. Hãy thử lại sau ít phút."))
 
     @app.errorhandler(NoSchoolYear)
     def no_school_year(_e):
