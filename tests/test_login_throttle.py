@@ -190,6 +190,19 @@ def test_the_account_cap_holds_across_addresses_and_an_admin_unlocks_it(throttle
     assert attempt(browser(app, ELSEWHERE), "depthead", PASSWORD) == 302
 
 
+def test_attempts_refused_for_spraying_use_up_no_accounts_budget(throttled):
+    """An address stopped for spraying keeps knocking on one account: the account's own budget stays."""
+    app = throttled(LOGIN_ADDRESS_RATE_LIMIT="3 per 15 minutes", LOGIN_ACCOUNT_RATE_LIMIT="5 per hour")
+    sprayer = browser(app)
+    for n in range(3):
+        assert attempt(sprayer, f"staff{n}") == 401
+    for _ in range(10):
+        assert attempt(sprayer, "depthead") == 429
+    for n in range(4):
+        assert attempt(browser(app, f"10.0.1.{n}"), "depthead") == 401  # the account's 5 are all still there ...
+    assert attempt(browser(app, ELSEWHERE), "depthead", PASSWORD) == 302  # ... and the 5th attempt is the owner's
+
+
 def test_the_unlock_button_is_for_this_schools_admins_only(app, world, admin_client, client_for, db):
     page = admin_client.get(f"/admin/users/{world.teacher.id}/edit").get_data(as_text=True)
     assert f"/admin/users/{world.teacher.id}/unlock-login" in page and "Mở khóa đăng nhập" in page
@@ -224,6 +237,37 @@ def test_the_lock_page_says_when_it_ends(throttled):
     client.post("/lang/en", data={"next": "/login"})
     english = client.post("/login", data={"username": "teacher", "password": PASSWORD}).get_data(as_text=True)
     assert re.search(r"Try again after \d\d:\d\d \(in about \d+ minutes\)", english), english
+
+
+def test_addresses_inside_one_ipv6_network_are_one_address(throttled):
+    app = throttled(LOGIN_ADDRESS_RATE_LIMIT="3 per 15 minutes")
+    for n in range(3):
+        assert attempt(browser(app, f"2001:db8:1:2::{n + 1:x}"), f"staff{n}") == 401
+    assert attempt(browser(app, "2001:db8:1:2:ffff::9"), "staff9") == 429
+    assert attempt(browser(app, "2001:db8:1:3::1"), "staff9") == 401  # another /64
+
+
+def test_the_limits_come_from_the_environment(monkeypatch):
+    import importlib
+
+    import config
+
+    monkeypatch.setenv("LOGIN_RATE_LIMIT", "5 per 10 minutes")
+    monkeypatch.setenv("LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour; 50 per day")
+    monkeypatch.setenv("LOGIN_ADDRESS_RATE_LIMIT", "40 per 15 minutes")
+    try:
+        reloaded = importlib.reload(config).Config
+        assert (reloaded.LOGIN_RATE_LIMIT, reloaded.LOGIN_ACCOUNT_RATE_LIMIT, reloaded.LOGIN_ADDRESS_RATE_LIMIT) == (
+            "5 per 10 minutes", "20 per hour; 50 per day", "40 per 15 minutes")
+    finally:
+        monkeypatch.undo()
+        importlib.reload(config)
+
+
+def test_a_setting_may_hold_several_limits(throttled):
+    app = throttled(LOGIN_RATE_LIMIT="10 per minute; 2 per hour")
+    client = browser(app)
+    assert [attempt(client, "teacher") for _ in range(3)] == [401, 401, 429]
 
 
 # --- the same work for every username ---------------------------------------------------------------

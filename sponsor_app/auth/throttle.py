@@ -5,7 +5,8 @@ form the account lookup and the audit use, so "depthead\\x00" or " DEPTHEAD " ar
 "depthead" here too) and counted on several counters at once, each with its own limit from the
 configuration (a setting may hold several limits, "30 per hour; 100 per day"):
 
-- address + account (LOGIN_RATE_LIMIT): one machine guessing one account's password;
+- address + account (LOGIN_RATE_LIMIT): one machine guessing one account's password (an IPv6
+  address counts by its /64 network, which one subscriber holds whole);
 - account, from every address (LOGIN_ACCOUNT_RATE_LIMIT): guessing spread over many addresses.
   It is higher than the per-address limit, so one address alone (a school's shared one, where a
   pupil may type wrong passwords for a teacher) cannot lock the account for everyone: that
@@ -36,6 +37,7 @@ N workers an address gets at most N times its limit) and never unthrottled, neve
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import secrets
 import time
@@ -133,9 +135,24 @@ def _epoch_seconds() -> int:
     return max(EPOCH_MIN_SECONDS, 2 * longest)
 
 
+def _address() -> str:
+    """The client's address as counted: an IPv6 address by its /64 network, which one subscriber
+    usually holds whole (else rotating addresses inside it would escape every per-address limit)."""
+    raw = request.remote_addr or ""
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return raw[:100]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def _counters(identity: str, epoch: int, device: str | None) -> list[tuple[str, tuple[str, ...]]]:
     """(limit setting, key) of each counter this attempt is counted on."""
-    prefix, account, address = _prefix(), _digest(identity), request.remote_addr or ""
+    prefix, account, address = _prefix(), _digest(identity), _address()
     per_account = ("LOGIN_ACCOUNT_RATE_LIMIT", (prefix, "login-account", str(epoch), account))
     if device:
         return [("LOGIN_RATE_LIMIT", (prefix, "login-device", str(epoch), device, account)), per_account]
