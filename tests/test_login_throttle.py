@@ -270,6 +270,16 @@ def test_a_setting_may_hold_several_limits(throttled):
     assert [attempt(client, "teacher") for _ in range(3)] == [401, 401, 429]
 
 
+def test_the_lock_page_names_the_latest_end_of_the_full_counters(throttled):
+    app = throttled(LOGIN_RATE_LIMIT="2 per 15 minutes", LOGIN_ACCOUNT_RATE_LIMIT="2 per hour")
+    client = browser(app)
+    for _ in range(2):
+        attempt(client, "teacher")  # both counters are full now; the account's opens last
+    response = client.post("/login", data={"username": "teacher", "password": PASSWORD})
+    assert response.status_code == 429
+    assert 3500 <= int(response.headers["Retry-After"]) <= 3600
+
+
 # --- the same work for every username ---------------------------------------------------------------
 
 def test_known_and_unknown_usernames_cost_one_password_hash_each(app, world, db, monkeypatch):

@@ -168,20 +168,19 @@ def reserve(identity: str) -> Reservation:
 
     def count(counter: FixedWindowRateLimiter) -> Reservation:
         epoch = counter.storage.get(_epoch_key(identity))
-        taken, refused = [], []
-        for setting, key in _counters(identity, epoch, device):
-            for item in _limits(setting):
-                taken.append((item, key))
-                if not counter.hit(item, *key):
-                    refused.append((item, key))
-                    break
-            if refused:
+        limits = [(item, key) for setting, key in _counters(identity, epoch, device) for item in _limits(setting)]
+        taken = []
+        for item, key in limits:
+            taken.append((item, key))
+            if not counter.hit(item, *key):
                 break
-        if not refused:
+        else:
             return Reservation(allowed=True, taken=taken, counter=counter)
         for item, key in taken:
             counter.hit(item, *key, cost=-1)
-        reset = max(counter.get_window_stats(item, *key).reset_time for item, key in refused)
+        # Open again when every counter that is full has started a new window, not only the first found.
+        stats = [counter.get_window_stats(item, *key) for item, key in limits]
+        reset = max([s.reset_time for s in stats if s.remaining <= 0], default=time.time())
         return Reservation(allowed=False, retry_at=datetime.fromtimestamp(max(reset, time.time()), UTC))
 
     return _with_counter(count)
