@@ -13,9 +13,9 @@ from werkzeug.routing import IntegerConverter
 from config import get_config
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .params import MAX_INT as MAX_ID  # INTEGER primary keys on PostgreSQL (query strings: the same bound)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-MAX_ID = 2**31 - 1  # INTEGER primary keys on PostgreSQL
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:

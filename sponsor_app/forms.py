@@ -2,9 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form, StringField
+from wtforms import FieldList, Form, FormField, StringField
 from wtforms.validators import ValidationError
 
+from .params import to_int
 from .text import nfc
 from .timeutil import format_date, parse_date
 
@@ -65,9 +66,19 @@ class _WTFormsTranslations:
 WTFORMS_TRANSLATIONS = _WTFormsTranslations()
 
 
+def _bounded_int(value):
+    """Integers a form read (IntegerField, select fields coerced to int, money) within the range of
+    the database's INTEGER columns: 2**70 is a form error, not a database error."""
+    values = value if isinstance(value, list | tuple) else [value]
+    for one in values:
+        if isinstance(one, int) and not isinstance(one, bool) and to_int(one) is None:
+            raise ValueError(_l("Số quá lớn hoặc quá nhỏ."))
+    return value
+
+
 class _Meta:
     """What every form and row shares: WTForms' messages in the UI language; text inputs
-    NFC-normalised and stripped; no NUL byte in any text."""
+    NFC-normalised and stripped; no NUL byte in any text; no integer beyond the database's."""
 
     def get_translations(self, form):
         return WTFORMS_TRANSLATIONS
@@ -77,7 +88,9 @@ class _Meta:
         if unbound_field.field_class in (StringField, VNDateField):
             unbound_field.kwargs["filters"] = (_drop_nul, _strip, *filters)
         elif issubclass(unbound_field.field_class, StringField):  # text areas, e-mail, points, money
-            unbound_field.kwargs["filters"] = (_drop_nul, *filters)
+            unbound_field.kwargs["filters"] = (_drop_nul, _bounded_int, *filters)
+        elif not issubclass(unbound_field.field_class, FormField | FieldList):  # numbers, selects
+            unbound_field.kwargs["filters"] = (_bounded_int, *filters)
         return unbound_field.bind(form=form, **options)
 
 

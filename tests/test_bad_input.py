@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.test_permissions import MATRIX
+from tests.test_permissions import MATRIX, ROLES
 
 GARBAGE_ARGS = "?page=abc&class_id=x&grade=%27%3B--&status=bogus&level=%00&category=../../&sort=;drop&q=" + "đ" * 300
 
@@ -49,9 +49,108 @@ def test_huge_ids_are_not_found(mentoring, client_for):
         assert client.get(url).status_code == 404, url
 
 
-def test_huge_ids_in_forms_are_not_found(mentoring, client_for):
+def test_huge_ids_in_forms_are_refused(mentoring, client_for, db):
+    """An id select posted with 2**70 is a form error (the form shown again), not a database error."""
+    from sponsor_app.models import Assignment
+
     client = client_for("leader")
-    response = client.post(f"/assignments/students/{mentoring.mentee.id}/assign",
-                           data={"assign-mentor_id": "99999999999999999999", "assign-role": "support"})
-    assert response.status_code == 404
+    before = db.session.query(Assignment).count()
+    for value in ("99999999999999999999", str(2**70), "1e9", "-1", "²"):
+        response = client.post(f"/assignments/students/{mentoring.mentee.id}/assign",
+                               data={"assign-mentor_id": value, "assign-role": "support"})
+        assert response.status_code == 200, value
+        html = response.get_data(as_text=True)
+        assert "is-invalid" in html and ("Lựa chọn không hợp lệ." in html or "Chọn người đỡ đầu." in html), value
+    assert db.session.query(Assignment).count() == before
     assert client.post("/year", data={"year_id": "99999999999999999999"}).status_code == 404
+
+
+# --- integers from outside: one bounded converter (sponsor_app/params.py) ----------------------------
+
+HOSTILE_INTEGERS = [str(2**70), "-1", "1e9", "-" + str(2**64), "²", "0x10", " 7 "]
+
+
+def _integer_arg_names() -> set[str]:
+    """Every query-string integer the app reads: the names given to int_arg, plus the department
+    dashboard's ?department= (read as a path-like id, 404 when bad) and the period's filters."""
+    import re
+    from pathlib import Path
+
+    import sponsor_app
+
+    names = {"department", "semester", "month"}
+    for path in Path(sponsor_app.__file__).parent.rglob("*.py"):
+        source = path.read_text()
+        names |= set(re.findall(r"int_arg\(\s*\"(\w+)\"", source))
+        assert not re.search(r"args\.get\([^)]*type=int", source), f"{path}: a query integer read without int_arg"
+    return names
+
+
+def _get_rows_by_endpoint(app):
+    """One reachable GET URL per endpoint of the url map, with a role that gets 200 there."""
+    rows = {}
+    get_endpoints = {r.endpoint for r in app.url_map.iter_rules() if "GET" in r.methods and r.endpoint != "static"}
+    for endpoint, method, url, expected, _data in MATRIX:
+        if method != "GET" or endpoint in rows or endpoint not in get_endpoints:
+            continue
+        role = next((r for r in ROLES if r != "anon" and expected[r] == 200), None)
+        if role:
+            rows[endpoint] = (url, role)
+    return get_endpoints, rows
+
+
+def test_query_string_integers_never_500(app, mentoring, client_for):
+    """Every GET endpoint of the url map, with every query-string integer the app reads set to
+    2**70, -1, 1e9, ...: never a server error (a bad filter is no filter, a bad id is not found)."""
+    import inspect
+
+    from sponsor_app.params import int_arg, to_int
+
+    names = _integer_arg_names()
+    assert {"class_id", "grade", "page", "note_id"} <= names, names
+    get_endpoints, rows = _get_rows_by_endpoint(app)
+    assert len(rows) >= len(get_endpoints) - 5, sorted(get_endpoints - set(rows))  # healthz, login: no role needs
+    clients, failures, requests = {}, [], 0
+    for endpoint, (url, role) in sorted(rows.items()):
+        client = clients.setdefault(role, client_for(role))
+        source = inspect.getsource(inspect.getmodule(app.view_functions[endpoint]))
+        target = url(mentoring)
+        joiner = "&" if "?" in target else "?"
+        for value in HOSTILE_INTEGERS:
+            queries = ["&".join(f"{n}={value}" for n in sorted(names) if n != "department")]
+            queries += [f"{n}={value}" for n in sorted(names) if f'"{n}"' in source]  # each name the view reads
+            for query in queries:
+                response = client.get(target + joiner + query)
+                requests += 1
+                if response.status_code >= 500:
+                    failures.append(f"{role} GET {target}{joiner}{query}: {response.status_code}")
+    print(f"Query-string integers: {len(rows)} GET endpoints, {len(names)} names, {requests} requests, "
+          f"{len(failures)} server errors")
+    assert not failures, "\n".join(failures)
+    # the converter itself
+    assert to_int(str(2**70)) is None and to_int("-1", lo=1) is None and to_int("1e9") is None
+    assert to_int("²") is None and to_int("١٢") is None and to_int(" 42 ") == 42 and to_int(True) is None
+    with app.test_request_context("/?page=3&class_id=99999999999999999999"):
+        assert int_arg("page", 1) == 3 and int_arg("class_id") is None and int_arg("missing", 5) == 5
+
+
+def test_huge_ids_in_every_path_are_not_found(app, mentoring, client_for):
+    """Every rule with an <int:...> part, its id replaced by 2**70, -1, ...: not found (404; 405 where
+    the path is another rule's of a different method), on every method."""
+    adapter = app.url_map.bind("localhost")
+    client = client_for("admin")
+    checked, failures = set(), []
+    for _endpoint, method, url, _expected, _data in MATRIX:
+        path = url(mentoring).split("?")[0]
+        rule, values = adapter.match(path, method=method, return_rule=True)
+        ints = [name for name, conv in rule._converters.items() if type(conv).__name__ == "IdConverter"]
+        if not ints or (rule.rule, method) in checked:
+            continue
+        checked.add((rule.rule, method))
+        for bad in (str(2**70), str(2**31), "-1", "1e9"):
+            target = rule.build({**values, **dict.fromkeys(ints, 987654321)})[1].replace("987654321", bad)
+            response = client.open(target, method=method, data={})
+            if response.status_code not in (404, 405):
+                failures.append(f"{method} {target}: {response.status_code}")
+    assert len(checked) > 50, len(checked)
+    assert not failures, "\n".join(failures)

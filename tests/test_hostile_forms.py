@@ -236,3 +236,58 @@ def test_hostile_form_input(mentoring, client_for):
           f"forms, {stats['inputs_lost']} lost")
     save_figure("hostile_forms" + ("_postgresql" if db.engine.dialect.name == "postgresql" else ""), figure)
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(sorted(set(failures))[:60])
+
+
+def _form_classes():
+    """Every form class of the app (the subclasses of BaseForm and SubForm, after importing every
+    feature's forms module)."""
+    import pkgutil
+
+    import sponsor_app
+    from sponsor_app.forms import BaseForm, SubForm
+
+    for info in pkgutil.iter_modules(sponsor_app.__path__):
+        if info.ispkg:
+            try:
+                importlib.import_module(f"sponsor_app.{info.name}.forms")
+            except ModuleNotFoundError:
+                pass
+    found, todo = set(), [BaseForm, SubForm]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return sorted(found, key=lambda c: f"{c.__module__}.{c.__name__}")
+
+
+def test_integers_beyond_the_database_are_form_errors(app):
+    """Every field of every form, posted 2**70 (and -2**70): where the field reads it as an integer
+    (IntegerField, a select coerced to int, money) it is a form error, never a value passed on to
+    the database (PostgreSQL's INTEGER: a server error; SQLite: an OverflowError)."""
+    from werkzeug.datastructures import MultiDict
+    from wtforms import FieldList, FormField, SelectFieldBase
+
+    from sponsor_app.params import MAX_INT
+
+    checked, problems = 0, []
+    for cls in _form_classes():
+        for huge in (str(2**70), str(-(2**70)), str(2**31)):
+            with app.test_request_context("/", method="POST"):
+                names = [n for n, f in vars(cls).items() if isinstance(f, UnboundField)]
+                form = cls(formdata=MultiDict({n: huge for n in names}), meta={"csrf": False})
+                for field in form:
+                    if isinstance(field, SelectFieldBase) and field.choices is None:
+                        field.choices = []
+                form.validate()
+                for field in form:
+                    if isinstance(field, FieldList | FormField):
+                        continue
+                    data = field.data if isinstance(field.data, list) else [field.data]
+                    if any(isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_INT for v in data):
+                        checked += 1
+                        if not field.errors:
+                            problems.append(f"{cls.__name__}.{field.name} = {huge}: no form error")
+    print(f"Integers beyond the database: {checked} int fields given a huge value, {len(problems)} without an error")
+    assert checked >= 15, checked  # the forms really have integer fields
+    assert not problems, "\n".join(problems)

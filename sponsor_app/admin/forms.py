@@ -25,6 +25,7 @@ from wtforms.validators import (
 from ..forms import BaseForm, VNDateField, not_after
 from ..labels import ROLE_LABELS, STATUS_LABELS
 from ..models import Role, StudentStatus
+from ..params import optional_id, to_int
 
 # WTForms' Email() needs the email_validator package, which is not installed: without it every
 # address typed was a server error. A plain shape check is enough for a contact address.
@@ -38,17 +39,13 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def _coerce_optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
 class UserForm(BaseForm):
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=120)])
     username = StringField(_l("Tên đăng nhập"), validators=[
         DataRequired(), Length(min=3, max=60),
         Regexp(r"^[a-z0-9._-]+$", message=_l("Chỉ dùng chữ thường không dấu, số và . _ -")),
     ], filters=[lambda v: v.lower() if isinstance(v, str) else v])
-    department_id = SelectField(_l("Tổ chuyên môn"), coerce=_coerce_optional_int, validate_choice=False)
+    department_id = SelectField(_l("Tổ chuyên môn"), coerce=optional_id, validate_choice=False)
     position = StringField(_l("Chức vụ"), validators=[Optional(), Length(max=80)])
     subject = StringField(_l("Môn dạy"), validators=[Optional(), Length(max=80)])
     roles = MultiCheckboxField(_l("Vai trò"), choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role])
@@ -69,7 +66,7 @@ class DepartmentForm(BaseForm):
         Regexp(r"^[A-Z0-9_]+$", message=_l("Mã tổ viết hoa không dấu, ví dụ TOAN, VAN.")),
     ], filters=[lambda v: v.upper() if isinstance(v, str) else v])
     name = StringField(_l("Tên tổ"), validators=[DataRequired(), Length(max=120)])
-    head_id = SelectField(_l("Tổ trưởng"), coerce=_coerce_optional_int, validate_choice=False)
+    head_id = SelectField(_l("Tổ trưởng"), coerce=optional_id, validate_choice=False)
 
 
 class ClassForm(BaseForm):
@@ -77,7 +74,7 @@ class ClassForm(BaseForm):
         DataRequired(), Length(max=20),
         Regexp(r"^\d{1,2}", message=_l("Tên lớp bắt đầu bằng khối, ví dụ 10A4, 6/1, 12.6.")),
     ], description=_l("Ghi đúng như trên danh sách của trường; khối lấy từ số đầu tiên."))
-    homeroom_teacher_id = SelectField(_l("Giáo viên chủ nhiệm"), coerce=_coerce_optional_int, validate_choice=False)
+    homeroom_teacher_id = SelectField(_l("Giáo viên chủ nhiệm"), coerce=optional_id, validate_choice=False)
 
 
 class SchoolYearForm(BaseForm):
@@ -117,10 +114,11 @@ class SchoolYearForm(BaseForm):
         note_day = self.note_day.data if isinstance(self.note_day.data, int) else None
         days = []
         for part in filter(None, text.split(",")):
-            if not part.isdigit() or not 1 <= int(part) <= 28 or (note_day and int(part) >= note_day):
+            day = to_int(part, lo=1, hi=28)
+            if day is None or (note_day and day >= note_day):
                 raise ValidationError(_l("Ngày nhắc là các số từ 1 đến 28, ngăn bằng dấu phẩy, và phải trước ngày "
                                          "hạn nhận xét hằng tháng; ví dụ 20,24."))
-            days.append(int(part))
+            days.append(day)
         field.data = ",".join(str(d) for d in sorted(set(days)))
 
     def validate_end_date(self, field):
@@ -129,8 +127,8 @@ class SchoolYearForm(BaseForm):
             raise ValidationError(_l("Các mốc phải theo thứ tự: bắt đầu < hết HK I < bắt đầu HK II < kết thúc."))
 
     def validate_name(self, field):
-        first, _sep, second = (field.data or "").partition("-")
-        if first.isdigit() and second.isdigit() and int(second) != int(first) + 1:
+        first, _sep, second = (to_int(part, lo=0) for part in (field.data or "").partition("-"))
+        if first is not None and second is not None and second != first + 1:
             raise ValidationError(_l("Năm thứ hai phải lớn hơn năm đầu 1 năm, ví dụ 2026-2027."))
 
 
@@ -143,7 +141,7 @@ class SchoolForm(BaseForm):
     phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=40)])
     email = EmailField(_l("Email"), validators=[Optional(), Regexp(EMAIL, message=_l("Email không hợp lệ.")), Length(max=120)])
     principal_name = StringField(_l("Hiệu trưởng"), validators=[Optional(), Length(max=120)])
-    social_work_focal_id = SelectField(_l("Đầu mối công tác xã hội"), coerce=_coerce_optional_int,
+    social_work_focal_id = SelectField(_l("Đầu mối công tác xã hội"), coerce=optional_id,
                                        validate_choice=False,
                                        description=_l("Nhận và phản hồi vụ việc nghiêm trọng cùng Ban giám hiệu."))
 
@@ -153,7 +151,7 @@ class StudentForm(BaseForm):
     family_name = StringField(_l("Họ"), validators=[Optional(), Length(max=60)])
     middle_name = StringField(_l("Tên đệm"), validators=[Optional(), Length(max=60)])
     given_name = StringField(_l("Tên"), validators=[DataRequired(), Length(max=60)])
-    class_group_id = SelectField(_l("Lớp"), coerce=_coerce_optional_int, validate_choice=False,
+    class_group_id = SelectField(_l("Lớp"), coerce=optional_id, validate_choice=False,
                                  validators=[DataRequired(message=_l("Chọn lớp."))])
     date_of_birth = VNDateField(_l("Ngày sinh"), validators=[Optional()])
     gender = SelectField(_l("Giới tính"), choices=GENDERS, validators=[Optional()])

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..forms import version_conflict
 from ..models import AuditLog, ClassGroup, Department, Role, SchoolYear, Student, User
 from ..pagination import paginate_rows
+from ..params import int_arg
 from ..permissions import get_in_school_or_404, role_required
 from ..roster.services import classes_with_counts, enrollment_in
 from ..text import fold
@@ -72,7 +73,7 @@ def users():
         stmt = stmt.where(User.active.is_(True))
     elif show == "inactive":
         stmt = stmt.where(User.active.is_(False))
-    page = paginate_rows(stmt, request.args.get("page", 1, type=int), current_app.config["PER_PAGE"])
+    page = paginate_rows(stmt, int_arg("page", 1), current_app.config["PER_PAGE"])
     return render_template("admin/users.html", page=page, q=q, show=show, confirm=ConfirmForm())
 
 
@@ -357,5 +358,5 @@ def audit_log():
             .options(selectinload(AuditLog.user)).order_by(AuditLog.at.desc(), AuditLog.id.desc()))
     if action:
         stmt = stmt.where(AuditLog.action == action)
-    page = paginate_rows(stmt, request.args.get("page", 1, type=int), 100)
+    page = paginate_rows(stmt, int_arg("page", 1), 100)
     return render_template("admin/audit.html", page=page, action=action)

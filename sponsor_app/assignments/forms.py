@@ -7,10 +7,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from ..forms import BaseForm
 from ..models import MentorRole
-
-
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
+from ..params import optional_id
 
 
 class PledgeForm(BaseForm):
@@ -20,8 +17,8 @@ class PledgeForm(BaseForm):
     ], default="1")
     capacity = IntegerField(_l("Số học sinh nhận đỡ đầu"), default=1, validators=[
         Optional(), NumberRange(1, 5, message=_l("Từ 1 đến 5 học sinh."))], render_kw={"inputmode": "numeric"})
-    preferred_grade = SelectField(_l("Ưu tiên khối"), coerce=_optional_int, validate_choice=False)
-    preferred_class_id = SelectField(_l("Ưu tiên lớp"), coerce=_optional_int, validate_choice=False)
+    preferred_grade = SelectField(_l("Ưu tiên khối"), coerce=optional_id, validate_choice=False)
+    preferred_class_id = SelectField(_l("Ưu tiên lớp"), coerce=optional_id, validate_choice=False)
     preferred_commune = StringField(_l("Ưu tiên học sinh ở xã/phường"), validators=[Optional(), Length(max=120)])
     help_subject = StringField(_l("Có thể kèm môn học"), validators=[Optional(), Length(max=80)])
     help_home_visits = BooleanField(_l("Có thể thăm nhà học sinh"))
@@ -40,7 +37,7 @@ class PledgeForm(BaseForm):
 
 
 class AssignForm(BaseForm):
-    mentor_id = SelectField(_l("Cán bộ, giáo viên"), coerce=_optional_int, validate_choice=False,
+    mentor_id = SelectField(_l("Cán bộ, giáo viên"), coerce=optional_id, validate_choice=False,
                             validators=[DataRequired(message=_l("Chọn người đỡ đầu."))])
     role = SelectField(_l("Vai trò đỡ đầu"), choices=[
         SelectChoice(MentorRole.MAIN.value, _l("GV đỡ đầu chính")),
@@ -49,7 +46,7 @@ class AssignForm(BaseForm):
 
 
 class ReassignForm(BaseForm):
-    mentor_id = SelectField(_l("GV đỡ đầu chính mới"), coerce=_optional_int, validate_choice=False,
+    mentor_id = SelectField(_l("GV đỡ đầu chính mới"), coerce=optional_id, validate_choice=False,
                             validators=[DataRequired(message=_l("Chọn người đỡ đầu."))])
     reason = StringField(_l("Lý do thay"), validators=[DataRequired(message=_l("Cần ghi lý do.")),
                                                       Length(max=300)])

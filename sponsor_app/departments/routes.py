@@ -13,6 +13,7 @@ from ..extensions import db
 from ..forms import version_conflict
 from ..models import Role
 from ..pagecache import cached_page
+from ..params import to_int
 from ..periods import current_month, year_months
 from ..permissions import get_department_or_404, monitored_departments, role_required
 from ..progress.notes import parse_month, year_of_month
@@ -26,9 +27,10 @@ bp = Blueprint("departments", __name__)
 
 
 def _id_or_404(text: str | None) -> int:
-    if not text or not text.strip().isdigit():
+    number = to_int(text, lo=1)
+    if number is None:
         abort(404)
-    return int(text)
+    return number
 
 
 @bp.get("/")

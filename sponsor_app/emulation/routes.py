@@ -14,6 +14,7 @@ from ..extensions import db
 from ..forms import format_points, parse_points
 from ..models import ContestStatus, CriterionSource, Evaluation, Metric, Role
 from ..pagecache import cached_page
+from ..params import to_int
 from ..periods import year_months
 from ..permissions import (
     can_answer_contests,
@@ -110,7 +111,7 @@ def rubric_page():
             known = {c.id: c for c in rubric.criteria_of(year, include_archived=True)}
             rows = []
             for r in form.criteria.data:
-                criterion = known.get(int(r["id"])) if (r["id"] or "").isdigit() else None
+                criterion = known.get(to_int(r["id"]))
                 if criterion is None:
                     continue  # a row of another year or a forged id: ignored
                 rows.append({"id": criterion.id, "label": r["label"], "source": criterion.source.value,

@@ -7,13 +7,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..forms import BaseForm, VNDateField
 from ..labels import CONCERN_KIND_LABELS, REFERRAL_STATUS_LABELS, SERVICE_KIND_LABELS
-
-
-def _coerce_optional_int(value):
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return None
+from ..params import optional_id
 
 
 class RaiseForm(BaseForm):
@@ -30,7 +24,7 @@ class UpdateForm(BaseForm):
 
 
 class ReferralForm(BaseForm):
-    service_id = SelectField(_l("Chuyển gửi đến"), coerce=_coerce_optional_int, validate_choice=False,
+    service_id = SelectField(_l("Chuyển gửi đến"), coerce=optional_id, validate_choice=False,
                              validators=[DataRequired(message=_l("Chọn đơn vị chuyển gửi."))])
     referred_on = VNDateField(_l("Ngày chuyển gửi"), validators=[DataRequired(message=_l("Ghi ngày chuyển gửi."))])
     note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})

@@ -12,6 +12,7 @@ from ..exceptions import RuleError
 from ..extensions import db
 from ..forms import version_conflict
 from ..models import Holiday, MonthlyNote, Referral, ReferralService, SchoolYear, Student
+from ..params import int_arg
 from ..permissions import (
     can_manage_directory,
     can_manage_holidays,
@@ -42,7 +43,7 @@ bp = Blueprint("escalations", __name__)
 
 def _note_of(student: Student) -> int | None:
     """The monthly note the concern comes from (?note_id=), which must be this student's."""
-    note_id = request.args.get("note_id", type=int)
+    note_id = int_arg("note_id")
     if note_id is None:
         return None
     note = get_in_school_or_404(MonthlyNote, note_id)

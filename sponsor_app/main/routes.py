@@ -10,6 +10,7 @@ from ..escalations import services as escalation_services
 from ..extensions import db
 from ..models import Role, SchoolYear
 from ..pagecache import cached_page
+from ..params import to_int
 from ..permissions import get_in_school_or_404
 from ..progress import notes
 from ..screening import services as screening_services
@@ -84,7 +85,7 @@ def _render_home(role: Role) -> str:
 @bp.post("/year")
 @login_required
 def choose_year():
-    year = get_in_school_or_404(SchoolYear, request.form.get("year_id", type=int) or 0)
+    year = get_in_school_or_404(SchoolYear, to_int(request.form.get("year_id"), lo=1) or 0)
     session["year_id"] = year.id
     return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
                     else url_for("main.index"))

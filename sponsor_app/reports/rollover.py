@@ -58,6 +58,7 @@ from ..models import (
     User,
     YearClosure,
 )
+from ..params import to_int
 from ..timeutil import local_today, utcnow
 from .services import latest_ratings, progress_text
 
@@ -325,7 +326,7 @@ def decide(year: SchoolYear, target: SchoolYear, student: Student, data: dict, *
                 raise RuleError(_("%(n)s không còn công tác ở trường: hãy bàn giao cho GV khác, kèm ghi chú bàn giao.",
                                   n=mentor.full_name))
         else:
-            mentor_id = int(data.get("mentor_id") or 0)
+            mentor_id = to_int(data.get("mentor_id"), lo=1)
             mentor = next((u for u in mentor_choices(year.school_id) if u.id == mentor_id), None)
             if mentor is None:
                 raise RuleError(_("Hãy chọn GV nhận bàn giao trong danh sách cán bộ của trường."))

@@ -8,6 +8,7 @@ from ..context import require_year
 from ..models import StudentStatus
 from ..pagecache import cached_page
 from ..pagination import paginate_rows
+from ..params import int_arg
 from ..permissions import (
     ROSTER_READERS,
     can_view_screening,
@@ -47,9 +48,9 @@ def students():
     query = request.args.get("q", "")[:100]
     status = request.args.get("status") or None
     status = StudentStatus(status) if status in {s.value for s in StudentStatus} else None
-    class_id = request.args.get("class_id", type=int)
+    class_id = int_arg("class_id")
     stmt = services.search_students(current_user, year, query, class_id, status)
-    page = paginate_rows(stmt, request.args.get("page", 1, type=int), current_app.config["PER_PAGE"])
+    page = paginate_rows(stmt, int_arg("page", 1), current_app.config["PER_PAGE"])
     classes = services.classes_with_counts(current_user, year)
     return render_template("roster/students.html", page=page, q=query, status=status, class_id=class_id,
                            classes=classes, year=year)

@@ -16,6 +16,7 @@ from ..main.services import homeroom_classes
 from ..models import ClassGroup, Decision, Role, Screening, Student, StudentStatus
 from ..pagecache import cached_page
 from ..pagination import paginate_rows
+from ..params import int_arg, to_int
 from ..permissions import (
     SCREENING_COUNT_READERS,
     can_decide_screening,
@@ -195,7 +196,7 @@ def decide(screening_id: int):
 def _filters() -> services.ListFilters:
     args = request.args
     return services.ListFilters(
-        q=args.get("q", "")[:100], class_id=args.get("class_id", type=int), grade=args.get("grade", type=int),
+        q=args.get("q", "")[:100], class_id=int_arg("class_id"), grade=int_arg("grade", hi=12),
         category=args.get("category") or None, level=args.get("level") or None, status=args.get("status") or None,
         without_mentor=args.get("without_mentor") == "1", sort="score" if args.get("sort") == "score" else "class")
 
@@ -208,7 +209,7 @@ def at_risk_list():
     def render() -> str:
         filters = _filters()
         stmt = services.filtered_list(visible_screenings(current_user, year), year, filters)
-        page = paginate_rows(stmt, request.args.get("page", 1, type=int), current_app.config["PER_PAGE"])
+        page = paginate_rows(stmt, int_arg("page", 1), current_app.config["PER_PAGE"])
         return render_template("screening/list.html", page=page, filters=filters, year=year,
                                classes=classes_with_counts(current_user, year),
                                counts=services.year_counts(current_user.school_id, year),
@@ -253,7 +254,7 @@ def criteria():
     else:
         form = CriteriaForm()
     if form.validate_on_submit():
-        data = [{"id": int(r["id"]) if (r["id"] or "").isdigit() else None, "label": r["label"], "kind": r["kind"],
+        data = [{"id": to_int(r["id"], lo=1), "label": r["label"], "kind": r["kind"],
                  "parameter": r["parameter"].strip(), "weight": r["weight"], "active": r["active"]}
                 for r in form.criteria.data]
         if form.new_label.data:
