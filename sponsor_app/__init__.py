@@ -38,6 +38,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     register_blueprints(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_audit(app)
     register_errorhandlers(app)
     register_cli(app)
     return app
@@ -212,6 +213,13 @@ def register_security_headers(app: Flask) -> None:
             # Pages show data about minors: never keep them in shared caches or the back cache.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def register_audit(app: Flask) -> None:
+    """Every page that names students records its view (auditviews.py declares which)."""
+    from . import audit
+
+    audit.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -203,7 +203,8 @@ def test_no_password_or_narrative_in_the_logs(app, mentoring, caplog, echo):
 
         month = month_start(local_today()).strftime("%Y-%m")
         url = f"/progress/students/{world.mentee.id}/notes/{month}"
-        response = client.post(url, data=_form(concerns=marker, wellbeing=marker, next_steps=marker))
+        response = client.post(url, data=_form(concerns=marker, wellbeing=marker, next_steps=marker,
+                                               version=str(world.note.version)))
         assert response.status_code == 302, response.get_data(as_text=True)[:1000]
         assert marker in client.get(url).get_data(as_text=True)
         client.post(url, data=_form(concerns=marker, version="999"))  # a conflict

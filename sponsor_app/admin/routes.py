@@ -340,10 +340,10 @@ def student_edit(student_id: int | None):
             if _commit_or_conflict(form):
                 flash(_("Đã lưu học sinh %(n)s.", n=student.full_name), "success")
                 return redirect(url_for("roster.student_detail", student_id=student.id))
-    if student is not None and student.id is not None:
-        db.session.rollback()  # a refused save leaves nothing half-done behind the audit row
-        audit.record("view_student", student, via="edit")  # the form shows the record
-        db.session.commit()
+    if student_id is None:
+        audit.shows_no_record()  # the empty form of a new student
+    else:  # the form shows the record (after a refused save, the session is rolled back first)
+        audit.viewed(student, via="edit")
     return render_template("admin/simple_form.html", form=form,
                            title=(_("Sửa hồ sơ học sinh") if student else _("Thêm học sinh")) + f" — {year.name}",
                            cancel_url=url_for("roster.students"))

@@ -88,6 +88,7 @@ def pledges():
 @role_required(Role.LEADER)
 def board():
     year = require_year()
+    audit.viewed(year)  # every view is on record, from the store or not
     return cached_page(lambda: _render_board(year))
 
 
@@ -113,6 +114,7 @@ def _staff_choices(loads) -> list[SelectChoice]:
 
 def _student_page(student: Student, year: SchoolYear, *, assign_form=None, reassign_form=None, end_form=None,
                   status=200):
+    audit.viewed(student, via="assignments")  # also when a refused form shows the page again
     enrollment = enrollment_in(student, year)
     screening = db.session.scalar(select(Screening).where(Screening.student_id == student.id,
                                                           Screening.school_year_id == year.id))

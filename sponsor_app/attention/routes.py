@@ -38,6 +38,7 @@ def _query():
 def index():
     year, period, month, reason, rows = _query()
     shown = [r for r in rows if reason is None or reason in r.reasons]
+    audit.viewed(year, month=month.strftime("%Y-%m"), students=[r.student.id for r in shown])
     return render_template("attention/index.html", year=year, period=period, month=month, reason=reason,
                            rows=shown, counts=services.counts(rows), months=year_months(year),
                            limit=services.ABSENCE_LIMIT, warning=services.ABSENCE_WARNING)

@@ -44,6 +44,7 @@ def period_text(period: Period) -> str:
 @login_required
 def index():
     _authorise()  # on every view, before the page store is asked
+    audit.viewed(None, with_names=can_see_names_on_dashboard(current_user))  # every view, from the store or not
 
     def render() -> str:
         year, period, dash = _load()

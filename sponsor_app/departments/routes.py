@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import audit
 from ..context import require_year
 from ..extensions import db
 from ..forms import version_conflict
@@ -48,6 +49,7 @@ def dashboard():
         return render_template("departments/dashboard.html", year=year, departments=departments,
                                department=department, period=period, months=year_months(year), data=data,
                                charts=False)
+    audit.viewed(year)  # with the URL's department and period; every view, from the store or not
     return cached_page(render)
 
 
@@ -70,6 +72,7 @@ def _report_page(department, month, year, form=None, status=200):
     generated = reports.summary_text(data)
     if form is None:
         form = ReportSummaryForm(summary=reports.summary_of(data, stored), version=stored.version if stored else 0)
+    audit.viewed(department, month=month.strftime("%Y-%m"), student_ids=data.student_ids)
     return render_template("departments/report.html", department=department, year=year, month=month,
                            report=data, stored=stored, generated=generated, form=form, conflict=status == 409,
                            months=year_months(year)), status

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
+from .. import audit
 from ..context import require_year, selected_year
 from ..exceptions import RuleError
 from ..extensions import db
@@ -71,6 +72,7 @@ def new(student_id: int):
             flash(_("Vụ việc đã được lưu nhưng chưa gửi được thư báo; Ban giám hiệu vẫn thấy vụ việc trên "
                     "trang chủ. Hãy báo trực tiếp nếu việc gấp."), "warning")
         return redirect(url_for("escalations.detail", escalation_id=escalation.id))
+    audit.viewed(student, via="escalation_form")  # the student the concern is about
     return render_template("escalations/new.html", form=form, student=student, year=year, note_id=note_id,
                            enrollment=enrollment_in(student, year))
 
@@ -81,14 +83,14 @@ def new(student_id: int):
 @login_required
 def index():
     year = require_year()
+    audit.viewed(year)
     return render_template("escalations/index.html", year=year, rows=services.list_for(current_user, year))
 
 
 def _detail_page(escalation, *, update_form=None, referral_form=None, close_form=None, outcome_form=None,
                  outcome_for: int | None = None):
     """The detail page (also shown again with a form's errors): every showing is a logged view."""
-    services.record_view(escalation)
-    db.session.commit()
+    audit.viewed(escalation, student_id=escalation.student_id)  # written once the page is built
     escalation = services.load_detail(escalation)
     referral_form = referral_form or ReferralForm(formdata=None, referred_on=local_today())
     referral_form.service_id.choices = [SelectChoice("", "—")] + [

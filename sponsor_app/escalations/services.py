@@ -278,10 +278,6 @@ def load_detail(escalation: Escalation) -> Escalation:
                  selectinload(Escalation.referrals).selectinload(Referral.referred_by))).one()
 
 
-def record_view(escalation: Escalation) -> None:
-    audit.record("escalation_viewed", escalation, student_id=escalation.student_id)
-
-
 # --- the directory of referral services ------------------------------------------------------
 
 DEFAULT_SERVICES = (

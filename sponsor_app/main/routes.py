@@ -4,6 +4,7 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
+from .. import audit
 from ..assignments import services as assignment_services
 from ..context import selected_year
 from ..escalations import services as escalation_services
@@ -41,6 +42,7 @@ def home(role: str):
         abort(404)
     if not current_user.has_role(role):
         abort(403)
+    audit.viewed(None, role=role.value)  # every view is on record, from the store or not
     return cached_page(lambda: _render_home(role))
 
 

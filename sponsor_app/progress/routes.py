@@ -36,6 +36,7 @@ bp = Blueprint("progress", __name__)
 
 
 def _plan_page(plan: SupportPlan, *, goal_form=None, agreement_form=None, review_form=None):
+    audit.viewed(plan, student_id=plan.student_id)  # also when a refused form shows the plan again
     agreement_form = agreement_form or AgreementForm(formdata=None, obj=plan)
     if agreement_form.version.data is None:
         agreement_form.version.data = plan.version
@@ -57,6 +58,7 @@ def student_plan(student_id: int):
     if plan is not None:
         return redirect(url_for("progress.plan", plan_id=plan.id))
     main = plans.active_main(student, year)
+    audit.viewed(student, year=year.name)  # the student has no plan yet
     return render_template("progress/no_plan.html", student=student, year=year, main=main,
                            can_start=main is not None and main.mentor_id == current_user.id,
                            due=main.started_on + timedelta(days=year.plan_due_days) if main else None)
@@ -182,6 +184,7 @@ def review(plan_id: int):
 @role_required(Role.DEPT_HEAD, Role.LEADER)
 def reviews():
     year = require_year()
+    audit.viewed(year)
     return render_template("progress/reviews.html", year=year, queue=plans.review_queue(current_user, year))
 
 
@@ -215,6 +218,10 @@ def _note_form_data(note: MonthlyNote | None, targets) -> dict:
 def _note_page(student: Student, year: SchoolYear, month: date, note: MonthlyNote | None, *, form=None,
                review_form=None, contribution_form=None, status: int = 200):
     today = local_today()
+    if note is not None:  # also when a refused form shows the note again
+        audit.viewed(note, student_id=student.id)
+    else:  # the month without a note: the student, the plan's targets, the contributions
+        audit.viewed(student, month=month.strftime("%Y-%m"))
     plan = plans.plan_for(student, year)
     targets = notes.targets_for(plan, month, note)
     main = notes.main_assignment(student, year)
@@ -248,10 +255,9 @@ def notes_timeline(student_id: int):
     started = main.started_on if main else min(found, default=year.start_date)
     row = notes.MenteeProgress(main, None, months=notes.month_cells(year, started, local_today(), found,
                                                                      main.ended_on if main else None))
-    page = render_template("progress/notes.html", student=student, year=year, row=row, main=main,
+    audit.viewed(student, year=year.name)  # the row is written once the page is built
+    return render_template("progress/notes.html", student=student, year=year, row=row, main=main,
                            enrollment=enrollment_in(student, year))
-    audit.record_view("notes_timeline_viewed", student, year=year.name)
-    return page
 
 
 @bp.get("/students/<int:student_id>/notes/<month_text>")
@@ -262,10 +268,7 @@ def note(student_id: int, month_text: str):
     found = notes.note_of(student, month)
     if not (can_view_notes(current_user, student, year) or (found and found.author_id == current_user.id)):
         abort(403)
-    page = _note_page(student, year, month, found)
-    if found is not None:
-        audit.record_view("note_viewed", found, student_id=student.id)
-    return page
+    return _note_page(student, year, month, found)
 
 
 @bp.post("/students/<int:student_id>/notes/<month_text>")
@@ -351,6 +354,7 @@ def contribute(student_id: int, month_text: str):
 def note_queue():
     """The department head's sign-off queue: submitted notes to mark "đã xem" or "cần bổ sung"."""
     year = require_year()
+    audit.viewed(year)
     return render_template("progress/note_queue.html", year=year,
                            pending=notes.review_queue(current_user, year),
                            waiting=notes.review_queue(current_user, year, ReviewStatus.NEEDS_MORE))

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
+from .. import audit
 from ..context import require_year
 from ..exceptions import RuleError
 from ..extensions import db
@@ -63,6 +64,7 @@ def _report_page(year, term, report, form=None, status=200):
     school = db.session.get(School, year.school_id)
     doc = services.document(school, year, term, report)
     if not can_prepare_reports(current_user):  # the union: figures only, no names, no narratives
+        audit.viewed(None, school_id=year.school_id, year=year.name, term=term, figures_only=True)
         return render_template("reports/figures.html", year=year, term=term, report=report, doc=doc), status
     if form is None:
         # Without a draft the document is the one generated as of the default date: its figures
@@ -75,9 +77,9 @@ def _report_page(year, term, report, form=None, status=200):
                            submit_form=SubmitReportForm(version=report.version if report else 0),
                            unlock_form=UnlockReportForm(), conflict=status == 409,
                            deadline=services.deadline(year, term))
-    # Recorded once the page is built: a commit before it expired what the page shows, loaded again.
-    services.record_view(doc, year, "viewed", school_id=year.school_id)
-    db.session.commit()
+    # Every view is audited with the students it contained (the row is written once the page is built).
+    audit.viewed(None, school_id=year.school_id, year=year.name, term=doc["term"], as_of=doc["as_of"],
+                 student_ids=services.student_ids(doc))
     return page, status
 
 
@@ -202,12 +204,9 @@ def report_print(year_id: int, term: int):
 def review(year_id: int):
     year = get_year_or_404(year_id)
     rows = rollover.review(year)
-    from .. import audit
-
-    page = render_template("reports/review.html", year=year, rows=rows, counts=rollover.review_counts(rows),
+    audit.viewed(year, student_ids=[r.student_id for r in rows])  # the row is written once the page is built
+    return render_template("reports/review.html", year=year, rows=rows, counts=rollover.review_counts(rows),
                            closure=rollover.closure_of(year), commendations=_review_commendations(year))
-    audit.record_view("year_review_viewed", year, student_ids=[r.student_id for r in rows])  # once built
-    return page
 
 
 def _review_commendations(year):
@@ -233,8 +232,6 @@ def review_xlsx(year_id: int):
                                  commended["basis"]],
                     footer_lines=["HIỆU TRƯỞNG"], widths=[5, 13, 26, 16, 14, 60])
     content = build_workbook([sheet, honours])
-    from .. import audit
-
     audit.record("year_review_exported", year, student_ids=[r.student_id for r in rows])
     db.session.commit()
     return send_workbook(content, f"tong-ket-{year.name}.xlsx")
@@ -243,6 +240,7 @@ def review_xlsx(year_id: int):
 def _rollover_page(year, forms=None, status=200):
     target = rollover.next_year_of(year)
     cases = rollover.cases(year, target)
+    audit.viewed(year, student_ids=[case.student.id for case in cases])  # also a refused decision shown again
     mentors = rollover.mentor_choices(year.school_id)
     forms = forms or {}
     for case in cases:

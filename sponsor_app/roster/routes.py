@@ -35,10 +35,8 @@ def classes():
 def class_detail(class_id: int):
     class_group = get_class_or_404(class_id)
     students = services.class_students(class_group)
-    page = render_template("roster/class_detail.html", class_group=class_group, students=students)
-    # Recorded once the page is built: a commit before it expired every student, each loaded again.
-    audit.record_view("view_class_list", class_group)
-    return page
+    audit.viewed(class_group)  # the row is written once the page is built (audit.record_page_view)
+    return render_template("roster/class_detail.html", class_group=class_group, students=students)
 
 
 @bp.get("/students")
@@ -52,6 +50,7 @@ def students():
     stmt = services.search_students(current_user, year, query, class_id, status)
     page = paginate_rows(stmt, int_arg("page", 1), current_app.config["PER_PAGE"])
     classes = services.classes_with_counts(current_user, year)
+    audit.viewed(year)
     return render_template("roster/students.html", page=page, q=query, status=status, class_id=class_id,
                            classes=classes, year=year)
 
@@ -68,6 +67,5 @@ def student_detail(student_id: int):
         return render_template("roster/student_detail.html", student=student,
                                enrollment=services.enrollment_in(student, year),
                                history=services.student_history(student), screenings=screenings)
-    page = cached_page(render)
-    audit.record_view("view_student", student)  # every view is on record, from the store or not
-    return page
+    audit.viewed(student)  # every view is on record, from the store or not
+    return cached_page(render)

@@ -55,6 +55,7 @@ def index():
     mine = services.filtered_list(
         visible_screenings(current_user, year).where(
             Screening.proposed_by_id == current_user.id), year, services.ListFilters())
+    audit.viewed(year)
     return render_template("screening/index.html", year=year, proposals=db.session.execute(mine).all(),
                            homeroom=homeroom_classes(current_user, year),
                            q=request.args.get("q", "")[:100],
@@ -67,9 +68,8 @@ def index():
 def class_board(class_id: int):
     class_group = _homeroom_or_leader_class(class_id)
     rows = services.class_board(class_group)
-    page = render_template("screening/class_board.html", class_group=class_group, rows=rows)
-    audit.record_view("view_screening_board", class_group)  # once the page is built
-    return page
+    audit.viewed(class_group)  # the row is written once the page is built
+    return render_template("screening/class_board.html", class_group=class_group, rows=rows)
 
 
 @bp.route("/students/<int:student_id>/new", methods=["GET", "POST"])
@@ -107,6 +107,7 @@ def create(student_id: int):
             db.session.commit()
             flash(_("Đã lưu phiếu rà soát. Hãy ghi thêm các kênh thông tin đã tìm hiểu."), "success")
             return redirect(url_for("screening.detail", screening_id=screening.id))
+    audit.viewed(student, via="screening_form")  # the form is filled from the student's record
     return render_template("screening/form.html", form=form, student=student, class_group=enrollment.class_group,
                            year=year, screening=None)
 
@@ -115,8 +116,7 @@ def create(student_id: int):
 @login_required
 def detail(screening_id: int):
     screening = get_screening_or_404(screening_id)
-    audit.record("view_screening", screening, student_id=screening.student_id)
-    db.session.commit()
+    audit.viewed(screening, student_id=screening.student_id)
     enrollment = enrollment_in(screening.student, screening.school_year)
     return render_template("screening/detail.html", screening=screening, enrollment=enrollment,
                            contact_form=ContactForm(), decision_form=DecisionForm())
@@ -141,8 +141,7 @@ def edit(screening_id: int):
             flash(_("Đã lưu phiếu rà soát."), "success")
             return redirect(url_for("screening.detail", screening_id=screening.id))
     # The form shows the whole record (its narratives too): a view of it, audited as such.
-    audit.record("view_screening", screening, student_id=screening.student_id, via="edit")
-    db.session.commit()
+    audit.viewed(screening, student_id=screening.student_id, via="edit")
     enrollment = enrollment_in(screening.student, screening.school_year)
     return render_template("screening/form.html", form=form, student=screening.student,
                            class_group=enrollment.class_group if enrollment else None, year=screening.school_year,
@@ -159,6 +158,7 @@ def add_contact(screening_id: int):
         db.session.commit()
         flash(_("Đã ghi thêm kênh thông tin."), "success")
         return redirect(url_for("screening.detail", screening_id=screening.id))
+    audit.viewed(screening, student_id=screening.student_id)
     enrollment = enrollment_in(screening.student, screening.school_year)
     return render_template("screening/detail.html", screening=screening, enrollment=enrollment,
                            contact_form=form, decision_form=DecisionForm())
@@ -188,6 +188,7 @@ def decide(screening_id: int):
             db.session.commit()
             flash(_("Đã ghi kết luận."), "success")
             return redirect(url_for("screening.detail", screening_id=screening.id))
+    audit.viewed(screening, student_id=screening.student_id)
     enrollment = enrollment_in(screening.student, screening.school_year)
     return render_template("screening/detail.html", screening=screening, enrollment=enrollment,
                            contact_form=ContactForm(formdata=None), decision_form=form)
@@ -215,6 +216,7 @@ def at_risk_list():
                                counts=services.year_counts(current_user.school_id, year),
                                capacity=services.capacity(current_user.school_id, year),
                                args={k: v for k, v in request.args.items() if k != "page"})
+    audit.viewed(year)  # every view is on record, from the store or not
     return cached_page(render)
 
 
