@@ -136,17 +136,22 @@ def not_after(other_field_name: str, message):
     return check
 
 
-def version_conflict(form, obj) -> bool:
-    """True (with a form error) when `obj` changed since the form was opened.
+def version_conflict(form, obj, message=None) -> bool:
+    """True (with a form error) when `obj` changed since the form was opened, or when the form does
+    not say which version it was opened at (a missing or malformed `version`: a script or a stale
+    client), so an edit never overwrites what it did not see.
 
-    Forms of records two people may edit carry the record's version in a hidden field;
-    a stale version is reported, never silently overwritten.
+    Every form that edits a versioned record (a model with a `version_id_col`) carries the record's
+    version in a hidden `version` field and goes through here before saving; `message` is the one
+    the route shows for a StaleDataError at commit (the same conflict, caught later). The form keeps
+    what was typed: the caller shows it again.
     """
     from flask_babel import gettext as _
 
-    sent = form.version.data
-    if sent is not None and str(sent) != str(obj.version):
-        form.form_errors.append(_(
+    raw = form.version.raw_data  # what was posted: `data` falls back to the record's own version (obj=)
+    sent = to_int(raw[0] if raw else None, lo=0)
+    if sent is None or sent != obj.version:
+        form.form_errors.append(message or _(
             "Hồ sơ này vừa được người khác sửa sau khi bạn mở trang. Nội dung bạn nhập vẫn còn bên dưới; "
             "hãy mở lại hồ sơ trong thẻ khác để xem bản mới, rồi lưu lại."
         ))

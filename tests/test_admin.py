@@ -53,7 +53,8 @@ def test_conflicting_edit_is_reported_not_overwritten(admin_client, world, db):
 
 def test_admin_cannot_remove_own_admin_role_or_deactivate_self(admin_client, world, db):
     page = admin_client.post(f"/admin/users/{world.admin.id}/edit", data={
-        "full_name": "Lê Quản Trị", "username": "admin", "roles": ["teacher"]}).get_data(as_text=True)
+        "full_name": "Lê Quản Trị", "username": "admin", "roles": ["teacher"],
+        "version": world.admin.version}).get_data(as_text=True)
     assert "không thể bỏ vai trò quản trị" in page
     admin_client.post(f"/admin/users/{world.admin.id}/deactivate")
     db.session.expire_all()

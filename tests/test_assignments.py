@@ -141,7 +141,8 @@ def test_assignments_end_when_the_student_leaves(admin_client, mentoring, db):
 
 def test_assignments_end_when_no_longer_at_risk(leader_client, mentoring, db):
     leader_client.post(f"/screening/{mentoring.mentee_screening.id}/decide",
-                       data={"decision": "not_needed", "reason": "Gia đình đã ổn định"})
+                       data={"decision": "not_needed", "reason": "Gia đình đã ổn định",
+                             "version": mentoring.mentee_screening.version})
     db.session.expire_all()
     assert all(a.ended_on and a.end_reason == services.REASON_NOT_AT_RISK
                for a in db.session.query(Assignment).filter_by(student_id=mentoring.mentee.id))

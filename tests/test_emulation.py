@@ -214,7 +214,8 @@ def test_edited_rubric_bands_and_sum_method(casework, db, union_client):
     page = union_client.get("/emulation/rubric")
     assert page.status_code == 200 and "Nộp nhận xét hằng tháng đúng hạn" in page.get_data(as_text=True)
     criteria = rubric.criteria_of(w.year, include_archived=True)
-    data = {"semester_method": "sum", "year_weight1": "1", "year_weight2": "1", "contest_days": "5"}
+    data = {"semester_method": "sum", "year_weight1": "1", "year_weight2": "1", "contest_days": "5",
+            "version": rubric.settings_of(w.year).version}
     for i, c in enumerate(criteria):
         data |= {f"criteria-{i}-id": str(c.id), f"criteria-{i}-source": c.source.value,
                  f"criteria-{i}-metric": c.metric.value if c.metric else "", f"criteria-{i}-label": c.label,
@@ -236,6 +237,7 @@ def test_edited_rubric_bands_and_sum_method(casework, db, union_client):
     assert t["month_part"] == 53 + 20 + 0 and t["month_part_max"] == 3 * 95  # the sum of Oct, Nov, Dec
     assert s1["settings"] == {"semester_method": "sum", "w1": 1, "w2": 1, "contest_days": 5}
     # a rubric that cannot work is refused with a message, nothing saved
+    data["version"] = rubric.settings_of(w.year).version  # the form opened after the save
     data["criteria-0-max_points"] = "0"
     response = union_client.post("/emulation/rubric", data=data)
     assert response.status_code == 200 and "phải lớn hơn 0" in response.get_data(as_text=True)

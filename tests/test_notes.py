@@ -156,6 +156,24 @@ def test_a_stale_form_is_a_conflict_not_an_overwrite(teacher_client, mentee_worl
     assert _note(w).concerns == "Bản thứ nhất"
 
 
+@pytest.mark.parametrize("version", [None, "", "x", "-1", "1.0", str(2**70)])
+def test_a_form_without_its_version_is_a_conflict_not_an_overwrite(teacher_client, mentee_world, db, version):
+    """A script or a stale offline client saving without `version` (or with a malformed one): the
+    note written meanwhile stays, no revision is written, and what was typed is shown again."""
+    w = mentee_world
+    teacher_client.post(_url(w), data=_form(action="submit"))  # submitted: a change keeps a revision
+    note = _note(w)
+    before, revisions = note.version, _db.session.query(NoteRevision).count()
+    response = teacher_client.post(_url(w), data=_form(version=version, concerns="Bản gõ từ script",
+                                                       reason="Sửa bằng script"))
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Nhận xét vừa được người khác sửa" in text and "Bản gõ từ script" in text
+    note = _note(w)
+    assert note.concerns == "Em còn đi làm thêm buổi tối" and note.version == before
+    assert _db.session.query(NoteRevision).count() == revisions
+
+
 def test_department_head_asks_for_more_and_the_mentor_amends(teacher_client, dept_head_client, mentee_world, db):
     w = mentee_world
     teacher_client.post(_url(w), data=_form(action="submit"))

@@ -223,7 +223,8 @@ MATRIX += [
     ("progress.note", "GET", _note_url, NOTE_READERS, None),
     ("progress.note", "GET", lambda w: f"/progress/students/{w.other_school_student.id}/notes/{w.note_month:%Y-%m}",
      expect(404), None),
-    ("progress.save_note", "POST", _note_url, expect(403, teacher=302), BLANK_FORM),
+    ("progress.save_note", "POST", _note_url, expect(403, teacher=302),
+     lambda w: {"submitted": "1", "version": w.note.version}),  # an edit carries the version it was opened at
     ("progress.review_note", "POST", lambda w: f"/progress/notes/{w.note.id}/review", NOTE_REVIEWERS,
      lambda w: {"decision": "seen"}),
     ("progress.contribute", "POST", lambda w: _note_url(w, "/contributions"), expect(403, union=200), BLANK_FORM),

@@ -121,14 +121,16 @@ def test_workflow_verify_then_decide(homeroom_client, leader_client, world, db):
     assert homeroom_client.post(f"/screening/{world.own_screening.id}/verify").status_code == 302
     db.session.refresh(world.own_screening)
     assert world.own_screening.status.value == "verified"
+    version = str(world.own_screening.version)  # the decision form carries the screening's version
     no_reason = leader_client.post(f"/screening/{world.own_screening.id}/decide",
-                                   data={"decision": "not_needed", "reason": ""})
+                                   data={"decision": "not_needed", "reason": "", "version": version})
     assert no_reason.status_code == 200 and "Cần ghi lý do" in no_reason.get_data(as_text=True)
-    leader_client.post(f"/screening/{world.own_screening.id}/decide", data={"decision": "approved"})
+    leader_client.post(f"/screening/{world.own_screening.id}/decide", data={"decision": "approved", "version": version})
     db.session.refresh(world.own_screening)
     assert world.own_screening.status.value == "approved" and world.own_screening.decided_by_id == world.leader.id
     leader_client.post(f"/screening/{world.other_screening.id}/decide",
-                       data={"decision": "not_needed", "reason": "Gia đình đã ổn định"})
+                       data={"decision": "not_needed", "reason": "Gia đình đã ổn định",
+                             "version": world.other_screening.version})
     db.session.refresh(world.other_screening)
     assert world.other_screening.status.value == "not_needed" and world.other_screening.verified_at is not None
 

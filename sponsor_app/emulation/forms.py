@@ -60,6 +60,7 @@ class BandRow(SubForm):
 
 
 class RubricForm(BaseForm):
+    version = HiddenField()  # the year's emulation settings: two people saving the rubric is a conflict
     criteria = FieldList(FormField(CriterionRow), min_entries=0)
     bands = FieldList(FormField(BandRow), min_entries=0)
     semester_method = SelectField(_l("Điểm các tháng trong học kỳ"), choices=_choices(SEMESTER_METHOD_LABELS,

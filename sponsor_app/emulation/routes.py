@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from ..context import require_year
 from ..exceptions import RuleError
 from ..extensions import db
-from ..forms import format_points, parse_points
+from ..forms import format_points, parse_points, version_conflict
 from ..models import ContestStatus, CriterionSource, Evaluation, Metric, Role
 from ..pagecache import cached_page
 from ..params import to_int
@@ -94,8 +94,14 @@ def _rubric_form_data(year):
                    "commendation": b.commendation.value if b.commendation else ""} for b in bands]
         + [{"label": "", "min_percent": None, "commendation": ""}] * EXTRA_BAND_ROWS,
         "semester_method": settings.semester_method.value, "year_weight1": settings.year_weight1,
-        "year_weight2": settings.year_weight2, "contest_days": settings.contest_days,
+        "year_weight2": settings.year_weight2, "contest_days": settings.contest_days, "version": settings.version,
     }
+
+
+def _rubric_changed() -> str:
+    """The conflict of a rubric edit: a stale or missing version, or a StaleDataError at commit."""
+    return _("Bộ tiêu chí vừa được người khác sửa. Nội dung bạn nhập vẫn còn bên dưới; "
+             "hãy mở lại trang trong thẻ khác để xem bản mới.")
 
 
 @bp.route("/rubric", methods=["GET", "POST"])
@@ -107,7 +113,7 @@ def rubric_page():
     if request.method == "POST":
         if not editable:
             abort(403)
-        if form.validate_on_submit():
+        if form.validate_on_submit() and not version_conflict(form, rubric.ensure_rubric(year), _rubric_changed()):
             known = {c.id: c for c in rubric.criteria_of(year, include_archived=True)}
             rows = []
             for r in form.criteria.data:
@@ -127,11 +133,14 @@ def rubric_page():
                 rubric.save_rubric(year, rows, bands, {
                     "semester_method": form.semester_method.data, "w1": form.year_weight1.data,
                     "w2": form.year_weight2.data, "contest_days": form.contest_days.data})
+                db.session.commit()
             except RuleError as err:
                 db.session.rollback()
                 form.form_errors.append(str(err))
+            except StaleDataError:
+                db.session.rollback()
+                form.form_errors.append(_rubric_changed())
             else:
-                db.session.commit()
                 flash(_("Đã lưu bộ tiêu chí thi đua. Các kết quả chưa khóa được tính lại theo bộ tiêu chí mới."),
                       "success")
                 return redirect(url_for("emulation.rubric_page"))

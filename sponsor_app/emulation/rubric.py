@@ -8,6 +8,7 @@ Functions read, or add and flush; the request commits.
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..exceptions import RuleError
 from ..extensions import db
@@ -178,4 +179,5 @@ def save_rubric(year: SchoolYear, criteria: list[dict], bands: list[dict], setti
     stored.year_weight1 = settings["w1"]
     stored.year_weight2 = settings["w2"]
     stored.contest_days = settings["contest_days"]
+    flag_modified(stored, "contest_days")  # every save is a new version of the rubric, criteria included
     db.session.flush()

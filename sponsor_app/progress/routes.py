@@ -35,6 +35,17 @@ from .forms import AgreementForm, ContributionForm, GoalForm, NoteForm, NoteRevi
 bp = Blueprint("progress", __name__)
 
 
+def _plan_changed() -> str:
+    """The conflict of a plan edit: a stale or missing version, or a StaleDataError at commit."""
+    return _("Kế hoạch vừa được người khác sửa. Hãy mở lại trang.")
+
+
+def _note_changed() -> str:
+    """The conflict of a note edit: a stale or missing version, or a StaleDataError at commit."""
+    return _("Nhận xét vừa được người khác sửa. Nội dung bạn nhập vẫn còn bên dưới; "
+             "hãy mở lại trang trong thẻ khác để xem bản mới.")
+
+
 def _plan_page(plan: SupportPlan, *, goal_form=None, agreement_form=None, review_form=None):
     audit.viewed(plan, student_id=plan.student_id)  # also when a refused form shows the plan again
     agreement_form = agreement_form or AgreementForm(formdata=None, obj=plan)
@@ -131,7 +142,7 @@ def archive_goal(goal_id: int):
 def agreement(plan_id: int):
     plan = get_plan_or_404(plan_id, can_edit_plan)
     form = AgreementForm()
-    if form.validate_on_submit() and not version_conflict(form, plan):
+    if form.validate_on_submit() and not version_conflict(form, plan, _plan_changed()):
         try:
             plans.save_agreement(plan, student_agreed=form.student_agreed.data, family_agreed=form.family_agreed.data,
                                  agreed_on=form.agreed_on.data)
@@ -141,7 +152,7 @@ def agreement(plan_id: int):
             form.agreed_on.errors.append(str(err))
         except StaleDataError:
             db.session.rollback()
-            form.form_errors.append(_("Kế hoạch vừa được người khác sửa. Hãy mở lại trang."))
+            form.form_errors.append(_plan_changed())
         else:
             flash(_("Đã lưu."), "success")
             return redirect(url_for("progress.plan", plan_id=plan.id))
@@ -286,7 +297,7 @@ def save_note(student_id: int, month_text: str):
         return redirect(url_for("progress.note", student_id=student.id, month_text=month_text))
     form = NoteForm()
     submitting = request.form.get("action") == "submit"
-    if not form.validate_on_submit() or (found is not None and version_conflict(form, found)):
+    if not form.validate_on_submit() or (found is not None and version_conflict(form, found, _note_changed())):
         return _note_page(student, year, month, found, form=form)
     targets = notes.targets_for(plans.plan_for(student, year), month, found)
     try:
@@ -303,8 +314,7 @@ def save_note(student_id: int, month_text: str):
         return _note_page(student, year, month, notes.note_of(student, month), form=form)
     except StaleDataError:
         db.session.rollback()
-        form.form_errors.append(_("Nhận xét vừa được người khác sửa. Nội dung bạn nhập vẫn còn bên dưới; "
-                                  "hãy mở lại trang trong thẻ khác để xem bản mới."))
+        form.form_errors.append(_note_changed())
         return _note_page(student, year, month, notes.note_of(student, month), form=form)
     if submitted_now:
         flash(_("Đã gửi nhận xét tháng %(m)s.", m=month.strftime("%m/%Y")) if note.submitted_on_time

@@ -134,7 +134,7 @@ def submit(year_id: int, term: int):
     form = SubmitReportForm()
     if report is None:
         flash(_("Hãy lưu bản nháp báo cáo trước khi gửi."), "danger")
-    elif not form.validate_on_submit() or str(form.version.data) != str(report.version):
+    elif not form.validate_on_submit() or version_conflict(form, report):
         flash(_("Báo cáo vừa được sửa sau khi bạn mở trang; hãy xem lại rồi gửi."), "danger")
     else:
         try:

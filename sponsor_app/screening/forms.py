@@ -99,6 +99,7 @@ class ContactForm(BaseForm):
 
 
 class DecisionForm(BaseForm):
+    version = HiddenField()  # the screening's: a conclusion is not written over a change not seen
     decision = SelectField(_l("Kết luận"), choices=[
         SelectChoice(Decision.APPROVED.value, _l("Duyệt: cần nhận đỡ đầu")),
         SelectChoice(Decision.NOT_NEEDED.value, _l("Không cần đỡ đầu")),

@@ -119,7 +119,12 @@ def detail(screening_id: int):
     audit.viewed(screening, student_id=screening.student_id)
     enrollment = enrollment_in(screening.student, screening.school_year)
     return render_template("screening/detail.html", screening=screening, enrollment=enrollment,
-                           contact_form=ContactForm(), decision_form=DecisionForm())
+                           contact_form=ContactForm(), decision_form=DecisionForm(version=screening.version))
+
+
+def _screening_changed() -> str:
+    """The conflict of a screening edit or decision: a stale or missing version, or a StaleDataError."""
+    return _("Phiếu này vừa được người khác sửa. Hãy mở lại để xem bản mới.")
 
 
 @bp.route("/<int:screening_id>/edit", methods=["GET", "POST"])
@@ -130,13 +135,13 @@ def edit(screening_id: int):
     if request.method == "GET":
         form.rating_scale.data = screening.rating_scale.value
         form.version.data = screening.version
-    if form.validate_on_submit() and not version_conflict(form, screening):
+    if form.validate_on_submit() and not version_conflict(form, screening, _screening_changed()):
         services.update_screening(screening, form.record_data(), by=current_user)
         try:
             db.session.commit()
         except StaleDataError:
             db.session.rollback()
-            form.form_errors.append(_("Phiếu này vừa được người khác sửa. Hãy mở lại để xem bản mới."))
+            form.form_errors.append(_screening_changed())
         else:
             flash(_("Đã lưu phiếu rà soát."), "success")
             return redirect(url_for("screening.detail", screening_id=screening.id))
@@ -161,7 +166,7 @@ def add_contact(screening_id: int):
     audit.viewed(screening, student_id=screening.student_id)
     enrollment = enrollment_in(screening.student, screening.school_year)
     return render_template("screening/detail.html", screening=screening, enrollment=enrollment,
-                           contact_form=form, decision_form=DecisionForm())
+                           contact_form=form, decision_form=DecisionForm(formdata=None, version=screening.version))
 
 
 @bp.post("/<int:screening_id>/verify")
@@ -179,13 +184,17 @@ def verify(screening_id: int):
 def decide(screening_id: int):
     screening = get_screening_or_404(screening_id, can_decide_screening)
     form = DecisionForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not version_conflict(form, screening, _screening_changed()):
         try:
             services.decide(screening, Decision(form.decision.data), form.reason.data, by=current_user)
-        except RuleError as err:
-            form.reason.errors.append(str(err))
-        else:
             db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            form.reason.errors.append(str(err))
+        except StaleDataError:
+            db.session.rollback()
+            form.form_errors.append(_screening_changed())
+        else:
             flash(_("Đã ghi kết luận."), "success")
             return redirect(url_for("screening.detail", screening_id=screening.id))
     audit.viewed(screening, student_id=screening.student_id)
