@@ -27,6 +27,12 @@ NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb", "smb3", "smbfs", "fuse.sshf
                        "ceph", "glusterfs", "fuse.glusterfs", "davfs", "fuse.davfs2", "fuse.rclone", "lustre",
                        "gpfs", "beegfs", "fuse.s3fs", "fuse.gcsfuse", "virtiofs", "fuse.smbnetfs"}
 PROC_MOUNTS = "/proc/mounts"
+# Settings unsafe by their value (not only by their presence):
+MAX_PROXY_COUNT = 3  # nginx, a load balancer, a CDN; more trusts X-Forwarded-For entries a client wrote
+MAX_LOGIN_TRIES = 50  # failed logins per window (per hour for longer windows) before a login limit is no limit
+MIN_LIMIT_WINDOW = 60  # seconds: "50 per second" lets a guesser through 180,000 times an hour
+MAX_SESSION_DAYS = 30  # a login (absolute, idle or remember-me) kept for longer is a stolen laptop's login
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # class lists are well under 1 MB; the app reads uploads into memory
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,33 @@ def filesystem_of(path: Path, mounts_file: str = PROC_MOUNTS) -> str | None:
         if inside and len(point) >= len(best):
             best, fstype = point, parts[2]
     return fstype
+
+
+def _seconds(value) -> float | None:
+    """A duration setting (timedelta, or a number of seconds) in seconds; None when not one."""
+    if hasattr(value, "total_seconds"):
+        return value.total_seconds()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def login_limit_problem(name: str, text) -> str | None:
+    """What is wrong with a login rate limit ("10 per 15 minutes; 100 per day"), or None."""
+    from limits import parse_many
+
+    try:
+        items = parse_many(str(text))
+    except ValueError:
+        return f"{name}={text!r} cannot be read as a rate limit (write e.g. \"10 per 15 minutes\")."
+    for item in items:
+        window = item.get_expiry()
+        allowed = MAX_LOGIN_TRIES * max(1.0, window / 3600)
+        if window < MIN_LIMIT_WINDOW or item.amount > allowed:
+            return (f"{name}={text!r} allows {item.amount} failed logins per {window} s: no protection against "
+                    f"password guessing (keep it at most {MAX_LOGIN_TRIES} per window of at least a minute, "
+                    "e.g. \"10 per 15 minutes\").")
+    return None
 
 
 def _sqlite_file(config: Mapping, environ: Mapping[str, str]) -> Path | None | str:
@@ -137,6 +170,14 @@ def check(config: Mapping, environ: Mapping[str, str] | None = None, *, workers:
     proxies = int(config.get("PROXY_COUNT") or 0)
     if behind_proxy is None:
         behind_proxy = str(config.get("PUBLIC_URL") or "").lower().startswith("https://") or proxies > 0
+    if proxies > MAX_PROXY_COUNT or proxies < 0:
+        problem("proxy-count", f"PROXY_COUNT={proxies}: the app would trust that many X-Forwarded-For entries, "
+                "more than the proxies really in front, so a client can write its own address (and escape "
+                f"login throttling, or forge the audit log's). Set it to the number of proxies (nginx: 1; at "
+                f"most {MAX_PROXY_COUNT}).")
+    elif behind_proxy is False and proxies > 0:
+        problem("proxy-count", f"PROXY_COUNT={proxies} but no proxy is in front (--no-proxy): a client can "
+                "write its own address in X-Forwarded-For. Set PROXY_COUNT=0.")
     if behind_proxy and proxies < 1:
         problem("proxy", "The app is behind a reverse proxy (PUBLIC_URL is https) but PROXY_COUNT=0: every "
                 "user appears with the proxy's address (one user's failed logins lock out the whole school, "
@@ -151,6 +192,24 @@ def check(config: Mapping, environ: Mapping[str, str] | None = None, *, workers:
         problem("ratelimit-memory", f"RATELIMIT_STORAGE_URI is memory:// with {workers} workers: each worker "
                 f"counts failed logins on its own, so the limit is {workers} times looser. Use "
                 "RATELIMIT_STORAGE_URI=redis://host:6379/0.")
+
+    for name in sorted(k for k in config if re.fullmatch(r"LOGIN_\w*RATE_LIMIT", k)):
+        message = login_limit_problem(name, config[name])
+        if message:
+            problem("login-limit", message)
+
+    for name in ("PERMANENT_SESSION_LIFETIME", "SESSION_IDLE_TIMEOUT", "REMEMBER_COOKIE_DURATION"):
+        seconds = _seconds(config.get(name))
+        if seconds is not None and not 0 < seconds <= MAX_SESSION_DAYS * 86400:
+            problem("session-lifetime", f"{name} is {seconds / 86400:g} days: a login on a shared or stolen "
+                    f"computer would stay open that long (keep it above 0 and at most {MAX_SESSION_DAYS} days; "
+                    "SESSION_LIFETIME_HOURS, SESSION_IDLE_MINUTES).")
+
+    upload = config.get("MAX_CONTENT_LENGTH")
+    if upload is None or not 0 < upload <= MAX_UPLOAD_BYTES:
+        problem("upload-size", f"MAX_CONTENT_LENGTH is {upload!r} bytes: requests that large are read into "
+                f"memory (one upload could exhaust the server). Keep MAX_UPLOAD_BYTES at most "
+                f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB (8 MB by default).")
 
     database = _sqlite_file(config, environ)
     if database == ":memory:":
@@ -203,4 +262,5 @@ def check_deploy_command(workers: int | None, behind_proxy: bool | None, mounts_
     if findings or refusal:
         click.echo(f"{len(findings)} problem(s) found.")
         raise SystemExit(1)
-    click.echo("No problem found: secret key, debug, cookies, proxy, rate-limit storage, database location.")
+    click.echo("No problem found: secret key, debug, cookies, proxy and its count, login limits, rate-limit "
+               "storage, session lifetimes, upload size, database location, mail.")

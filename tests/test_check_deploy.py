@@ -5,6 +5,7 @@ the app would run with (as on a server), the rules also one by one on a config m
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,10 @@ def good_config(**overrides) -> dict:
         "PROXY_COUNT": 1, "PUBLIC_URL": "https://dodau.truong.edu.vn", "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "redis://redis.internal:6379/0",
         "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://sponsor@db.internal/sponsor",
+        "LOGIN_RATE_LIMIT": "10 per 15 minutes", "LOGIN_ACCOUNT_RATE_LIMIT": "30 per hour; 100 per day",
+        "LOGIN_ADDRESS_RATE_LIMIT": "30 per 15 minutes", "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=120), "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     }
     config.update(overrides)
     return config
@@ -73,6 +78,21 @@ def test_a_clean_production_config_passes(mounts):
     ({"SQLALCHEMY_DATABASE_URI": "sqlite:////home/me/remote/sponsor.db"}, {}, "sqlite-network-share"),
     ({"SQLALCHEMY_DATABASE_URI": "sqlite://"}, {}, "sqlite-memory"),
     ({"MAIL_PASSWORD": "smtp-pass", "MAIL_USE_TLS": False}, {}, "mail-plaintext"),
+    # unsafe by value, not by presence
+    ({"PROXY_COUNT": 9}, {}, "proxy-count"),
+    ({"PROXY_COUNT": -1}, {}, "proxy-count"),
+    ({"LOGIN_RATE_LIMIT": "1000 per 15 minutes"}, {}, "login-limit"),
+    ({"LOGIN_RATE_LIMIT": "51 per hour"}, {}, "login-limit"),
+    ({"LOGIN_RATE_LIMIT": "10 per second"}, {}, "login-limit"),
+    ({"LOGIN_ACCOUNT_RATE_LIMIT": "30 per hour; 100000 per day"}, {}, "login-limit"),
+    ({"LOGIN_ADDRESS_RATE_LIMIT": "lots"}, {}, "login-limit"),
+    ({"LOGIN_RATE_LIMIT": ""}, {}, "login-limit"),
+    ({"PERMANENT_SESSION_LIFETIME": timedelta(days=3650)}, {}, "session-lifetime"),
+    ({"SESSION_IDLE_TIMEOUT": timedelta(days=31)}, {}, "session-lifetime"),
+    ({"REMEMBER_COOKIE_DURATION": timedelta(days=365)}, {}, "session-lifetime"),
+    ({"PERMANENT_SESSION_LIFETIME": timedelta(0)}, {}, "session-lifetime"),
+    ({"MAX_CONTENT_LENGTH": 100 * 1024**3}, {}, "upload-size"),
+    ({"MAX_CONTENT_LENGTH": None}, {}, "upload-size"),
 ])
 def test_each_unsafe_setting_is_reported(mounts, overrides, environ, code):
     assert code in codes(check(good_config(**overrides), environ, mounts_file=mounts))
@@ -84,6 +104,11 @@ def test_settings_that_are_fine_in_context(mounts, tmp_path):
     local = good_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'sponsor.db'}")
     assert check(local, {}, mounts_file=mounts) == []
     assert check(good_config(PROXY_COUNT=0), {}, behind_proxy=False, mounts_file=mounts) == []
+    assert "proxy-count" in codes(check(good_config(PROXY_COUNT=1), {}, behind_proxy=False, mounts_file=mounts))
+    # the edges of the value checks: 3 proxies, 50 per window (per hour beyond an hour), 30 days, 50 MB
+    edges = good_config(PROXY_COUNT=3, LOGIN_RATE_LIMIT="50 per hour; 1200 per day; 2 per minute",
+                        PERMANENT_SESSION_LIFETIME=timedelta(days=30), MAX_CONTENT_LENGTH=50 * 1024 * 1024)
+    assert check(edges, {}, mounts_file=mounts) == []
     # --workers wins over the environment
     assert "ratelimit-memory" in codes(check(good_config(RATELIMIT_STORAGE_URI="memory://"), {}, workers=2,
                                              mounts_file=mounts))
@@ -128,6 +153,13 @@ def test_the_command_with_good_and_bad_environments(tmp_path, mounts, db_url):
     no_key = _run({**PRODUCTION, "SECRET_KEY": ""})
     assert no_key.returncode == 1, no_key.stdout + no_key.stderr
     assert "[secret-key-missing]" in no_key.stdout and "refuses to start" in no_key.stdout
+
+    absurd = _run({**PRODUCTION, "PROXY_COUNT": "9", "LOGIN_RATE_LIMIT": "1000 per minute",
+                   "SESSION_LIFETIME_HOURS": str(24 * 365 * 5), "MAX_UPLOAD_BYTES": str(100 * 1024**3)},
+                  "--mounts", mounts)
+    assert absurd.returncode == 1, absurd.stdout + absurd.stderr
+    values = {line.split("]")[0].split("[")[1] for line in absurd.stdout.splitlines() if line.startswith("✗ [")}
+    assert values == {"proxy-count", "login-limit", "session-lifetime", "upload-size"}, absurd.stdout
 
     workers = _run({**PRODUCTION, "WEB_CONCURRENCY": "", "RATELIMIT_STORAGE_URI": "memory://"},
                    "--workers", "3", "--mounts", mounts)
