@@ -1,13 +1,16 @@
 """The project's base form and shared fields: every form subclasses BaseForm."""
 
+import re
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, StringField
+from wtforms import EmailField, FieldList, Form, FormField, StringField
 from wtforms.validators import ValidationError
 
 from .params import to_int
 from .text import nfc
-from .timeutil import format_date, parse_date
+from .timeutil import format_date, local_today, parse_date
 
 
 def _strip(value):
@@ -85,7 +88,7 @@ class _Meta:
 
     def bind_field(self, form, unbound_field, options):
         filters = unbound_field.kwargs.get("filters", ())
-        if unbound_field.field_class in (StringField, VNDateField):
+        if unbound_field.field_class in (StringField, VNDateField, EmailField):
             unbound_field.kwargs["filters"] = (_drop_nul, _strip, *filters)
         elif issubclass(unbound_field.field_class, StringField):  # text areas, e-mail, points, money
             unbound_field.kwargs["filters"] = (_drop_nul, _bounded_int, *filters)
@@ -123,6 +126,65 @@ class VNDateField(StringField):
         except ValueError:
             self.data = None
             raise ValueError(_l("Ngày không hợp lệ, hãy nhập theo dạng dd/mm/yyyy.")) from None
+
+
+# Dates of birth typed or imported are checked against these ages (a date of 1900 or of last year
+# is a typing error): a student is 3 to 25 years old at the start of the school year (kindergarten
+# to continuing education), a member of staff 18 to 75 today (the youngest graduate to a retired
+# volunteer who still mentors).
+STUDENT_AGES = (3, 25)
+STAFF_AGES = (18, 75)
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def birth_date_problem(born: date | None, ages: tuple[int, int], on: date) -> str | None:
+    """What is wrong with a date of birth for someone who must be `ages` years old on `on` (None: fine)."""
+    from flask_babel import gettext as _
+
+    if born is None:
+        return None
+    if born > on or not ages[0] <= age_on(born, on) <= ages[1]:
+        return _("ngày sinh %(d)s không hợp lý: cần từ %(lo)d đến %(hi)d tuổi vào ngày %(on)s",
+                 d=format_date(born), lo=ages[0], hi=ages[1], on=format_date(on))
+    return None
+
+
+def birth_date(ages: tuple[int, int], on=None):
+    """Validator of a date of birth (see birth_date_problem); `on()` gives the reference day
+    (default: today)."""
+
+    def check(form, field):
+        problem = birth_date_problem(field.data, ages, on() if on else local_today())
+        if problem:
+            raise ValidationError(problem[:1].upper() + problem[1:])
+
+    return check
+
+
+# An e-mail address: its shape only (WTForms' Email() needs the email_validator package, which the
+# app does not ship). Checked whole (fullmatch: "$" of a regex would let a trailing line break
+# through) after the forms' strip, in forms and imports alike.
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+EMAIL_MAX = 120
+
+
+def clean_email(text: str | None) -> str | None:
+    """An e-mail address as stored: surrounding whitespace and line breaks removed, NFC; None when blank."""
+    return nfc(text) or None
+
+
+def is_email(text: str | None) -> bool:
+    return bool(text) and len(text) <= EMAIL_MAX and EMAIL_RE.fullmatch(text) is not None
+
+
+def email_address(form, field):
+    """Validator of an optional e-mail field (the field's text is already stripped by BaseForm)."""
+    field.data = clean_email(field.data)
+    if field.data and not is_email(field.data):
+        raise ValidationError(_l("Email không hợp lệ."))
 
 
 def not_after(other_field_name: str, message):

@@ -154,3 +154,33 @@ def test_huge_ids_in_every_path_are_not_found(app, mentoring, client_for):
                 failures.append(f"{method} {target}: {response.status_code}")
     assert len(checked) > 50, len(checked)
     assert not failures, "\n".join(failures)
+
+
+def test_dates_of_birth_are_bounded_and_emails_stripped(admin_client, world, db):
+    """A student 3–25 years old at the start of the school year viewed, staff 18–75: a date of 1900 is
+    a form error, the typed value kept; an e-mail with a trailing line break is stored without it, two
+    addresses on two lines are refused."""
+    from sponsor_app.models import Student, User
+
+    def post_student(dob):
+        return admin_client.post("/admin/students/new", data={
+            "code": "HS-DOB-" + dob.replace("/", ""), "given_name": "Mơ", "family_name": "Hà",
+            "class_group_id": str(world.own_class.id), "date_of_birth": dob, "status": "enrolled"})
+
+    for dob in ("01/01/1900", world.year.start_date.replace(year=world.year.start_date.year - 2).strftime("%d/%m/%Y")):
+        page = post_student(dob)
+        assert page.status_code == 200 and "không hợp lý" in page.get_data(as_text=True), dob
+        assert f'value="{dob}"' in page.get_data(as_text=True)
+    assert post_student("01/02/2011").status_code == 302
+    assert db.session.query(Student).filter(Student.code.like("HS-DOB-%")).count() == 1
+
+    def post_user(**fields):
+        return admin_client.post(f"/admin/users/{world.teacher.id}/edit", data={
+            "full_name": "Y Khang", "username": "teacher", "roles": ["teacher"],
+            "version": db.session.get(User, world.teacher.id).version, **fields})
+
+    assert "không hợp lý" in post_user(date_of_birth="01/01/1900").get_data(as_text=True)
+    assert post_user(email="khang@truong.edu.vn\r\n").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, world.teacher.id).email == "khang@truong.edu.vn"
+    assert "Email không hợp lệ" in post_user(email="a@b.vn\nx@y.vn").get_data(as_text=True)

@@ -417,6 +417,24 @@ def test_footer_rows_end_the_table(world, vi):
         assert result.footer_row == 6, footer
 
 
+def test_rows_after_the_footer_are_reported_not_silently_dropped(world, vi):
+    """A footer-like line in the middle of a class list ends the table: the student rows below it
+    are not imported, and the report says which rows (a signature block below raises nothing)."""
+    rows = [xb.STUDENT_HEADER, [1, "HS1", "Nguyễn Văn An", "01/01/2011", "Nam", "10A1", None]]
+    data = xb.workbook(rows, footer_rows=[["Tổng số: 1 học sinh"],
+                                          [2, "HS2", "Trần Thị Bình", "01/01/2011", "Nữ", "10A1", None],
+                                          [None, None, "GIÁO VIÊN CHỦ NHIỆM", None, "HIỆU TRƯỞNG"],
+                                          [3, "HS3", "Lê Văn Cường", "02/02/2011", "Nam", "10A1", None]])
+    result = services.parse_students(data)
+    assert [r.values["code"] for r in result.rows] == ["HS1"]
+    warnings = " ".join(result.warning_lines())
+    assert "Dòng 5, 7 nằm sau dòng 4" in warnings and "KHÔNG được nhập" in warnings, warnings
+    signed = xb.workbook(rows, footer_rows=[["Tổng số: 1 học sinh"],
+                                            [None, None, "GIÁO VIÊN CHỦ NHIỆM", None, "HIỆU TRƯỞNG"],
+                                            [None, None, "Nguyễn Thị Hoa", None, "Phạm Văn Đức"]])
+    assert not services.parse_students(signed).warning_lines()
+
+
 def test_two_row_header_under_group_labels(world, vi):
     top = ["STT", "Mã HS", "Họ và tên", "Cha", None, "Mẹ", None, "Lớp"]
     sub = [None, None, None, "Họ tên", "Nghề nghiệp", "Họ tên", "Nghề nghiệp", None]
@@ -785,3 +803,24 @@ def test_renaming_an_account_by_username_is_flagged(world, db, vi):
     services.apply_staff(result, world.school, by=world.admin)
     assert db.session.get(User, world.teacher.id).full_name == "Y Khánh"
     assert db.session.scalar(select(func.count()).select_from(User).where(User.username == "teacher")) == 1
+
+
+def test_dates_of_birth_and_emails_are_checked_like_the_forms(world, db, vi):
+    """A student's age at the start of the year (3–25), a member of staff's today (18–75); e-mail
+    addresses stripped and checked whole (a trailing line break was stored)."""
+    students = xb.workbook([xb.STUDENT_HEADER,
+                            [1, "HS1", "Nguyễn Văn An", "01/01/1900", "Nam", "10A1", None],
+                            [2, "HS2", "Trần Thị Bình", "01/01/2011", "Nữ", "10A1", None],
+                            [3, "HS3", "Lê Văn Cường", world.year.start_date.replace(year=world.year.start_date.year - 2)
+                             .strftime("%d/%m/%Y"), "Nam", "10A1", None]])
+    result = services.plan_students(services.parse_students(students), world.year)
+    errors = {row.values["code"]: " ".join(row.errors) for row in result.rows}
+    assert "không hợp lý" in errors["HS1"] and "không hợp lý" in errors["HS3"] and not errors["HS2"]
+    staff = xb.staff_list([["Phạm Văn Đức", "01/01/1900", "Nam", "Giáo viên", "Toán", "Toán", "duc@truong.vn\n"],
+                           ["Hồ Thị Em", "01/01/1990", "Nữ", "Giáo viên", "Toán", "Toán", " em@truong.vn \n"],
+                           ["Vũ Văn Giang", "01/01/1990", "Nam", "Giáo viên", "Toán", "Toán", "a@b.vn\nx@y.vn"]],
+                          header=[*xb.STAFF_HEADER, "Email"])
+    rows = services.parse_staff(staff).rows
+    assert "không hợp lý" in " ".join(rows[0].errors)
+    assert rows[1].values["email"] == "em@truong.vn" and not rows[1].errors
+    assert any("email" in e for e in rows[2].errors)

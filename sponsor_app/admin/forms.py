@@ -22,14 +22,20 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import BaseForm, VNDateField, not_after
+from ..forms import STAFF_AGES, STUDENT_AGES, BaseForm, VNDateField, birth_date, email_address, not_after
 from ..labels import ROLE_LABELS, STATUS_LABELS
 from ..models import Role, StudentStatus
 from ..params import optional_id, to_int
+from ..timeutil import local_today
 
-# WTForms' Email() needs the email_validator package, which is not installed: without it every
-# address typed was a server error. A plain shape check is enough for a contact address.
-EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+def _year_start():
+    """The start of the school year being viewed (a student's age is checked against it), else today."""
+    from ..context import selected_year
+
+    year = selected_year()
+    return year.start_date if year else local_today()
+
 
 GENDERS = [SelectChoice("", "—"), SelectChoice("Nam", _l("Nam")), SelectChoice("Nữ", _l("Nữ"))]
 
@@ -50,9 +56,9 @@ class UserForm(BaseForm):
     subject = StringField(_l("Môn dạy"), validators=[Optional(), Length(max=80)])
     roles = MultiCheckboxField(_l("Vai trò"), choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role])
     gender = SelectField(_l("Giới tính"), choices=GENDERS, validators=[Optional()])
-    date_of_birth = VNDateField(_l("Ngày sinh"), validators=[Optional()])
+    date_of_birth = VNDateField(_l("Ngày sinh"), validators=[Optional(), birth_date(STAFF_AGES)])
     phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=40)])
-    email = EmailField(_l("Email"), validators=[Optional(), Regexp(EMAIL, message=_l("Email không hợp lệ.")), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[Optional(), email_address])
     version = HiddenField()
 
     def validate_roles(self, field):
@@ -139,7 +145,7 @@ class SchoolForm(BaseForm):
     place_name = StringField(_l("Địa danh ghi trên văn bản"), validators=[Optional(), Length(max=100)])
     address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=300)])
     phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=40)])
-    email = EmailField(_l("Email"), validators=[Optional(), Regexp(EMAIL, message=_l("Email không hợp lệ.")), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[Optional(), email_address])
     principal_name = StringField(_l("Hiệu trưởng"), validators=[Optional(), Length(max=120)])
     social_work_focal_id = SelectField(_l("Đầu mối công tác xã hội"), coerce=optional_id,
                                        validate_choice=False,
@@ -153,7 +159,7 @@ class StudentForm(BaseForm):
     given_name = StringField(_l("Tên"), validators=[DataRequired(), Length(max=60)])
     class_group_id = SelectField(_l("Lớp"), coerce=optional_id, validate_choice=False,
                                  validators=[DataRequired(message=_l("Chọn lớp."))])
-    date_of_birth = VNDateField(_l("Ngày sinh"), validators=[Optional()])
+    date_of_birth = VNDateField(_l("Ngày sinh"), validators=[Optional(), birth_date(STUDENT_AGES, on=_year_start)])
     gender = SelectField(_l("Giới tính"), choices=GENDERS, validators=[Optional()])
     ethnicity = StringField(_l("Dân tộc"), validators=[Optional(), Length(max=40)])
     commune = StringField(_l("Xã/phường"), validators=[Optional(), Length(max=120)])

@@ -33,6 +33,7 @@ from sqlalchemy import ARRAY, any_, bindparam, insert, or_, select, text
 from .. import audit
 from ..admin.services import change_status, enroll_all, suggest_username
 from ..extensions import db
+from ..forms import STAFF_AGES, STUDENT_AGES, birth_date_problem, clean_email, is_email
 from ..models import (
     ClassGroup,
     Department,
@@ -149,7 +150,6 @@ _COMMUNE_RE = re.compile(r"(?<!\w)(thị xã|thị trấn|xã|phường|đặc k
 _TITLE_CLASS_RE = re.compile(r"(?<![a-z])lop\s*:?\s*(\d{1,2}[0-9a-z./_-]*)")
 _TITLE_YEAR_RE = re.compile(r"nam hoc\s*:?\s*(\d{4})\s*[-–]\s*(\d{4})")
 _USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,60}$")
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class ImportRejected(Exception):  # noqa: N818 — reads as what happened to the import
@@ -402,6 +402,12 @@ def _result(kind: str, table: Table, spec) -> tuple[ParseResult, dict[str, int]]
     result = ParseResult(kind=kind, sheet_name=table.sheet_name, format_label=_format_label(table, present_keys),
                          header_rows=table.header_rows, columns=columns, present=set(mapping), rows=[],
                          footer_row=table.footer_row)
+    if table.after_footer:
+        shown = ", ".join(str(n) for n in table.after_footer[:20]) + (" …" if len(table.after_footer) > 20 else "")
+        result.warnings.append(_(
+            "Dòng %(rows)s nằm sau dòng %(f)d (được coi là dòng cuối danh sách) nên KHÔNG được nhập. "
+            "Nếu đó là dữ liệu, hãy xoá dòng %(f)d hoặc chuyển nó xuống cuối rồi nhập lại.",
+            rows=shown, f=table.footer_row))
     return result, mapping
 
 
@@ -507,6 +513,9 @@ def plan_students(result: ParseResult, year: SchoolYear) -> ParseResult:
     school_id = year.school_id
     for row in result.rows:
         row.action, row.target = "", None
+        problem = birth_date_problem(row.values.get("date_of_birth"), STUDENT_AGES, year.start_date)
+        if problem and problem not in row.errors:  # the age at the start of the year imported into
+            row.errors.append(problem)
     result.new_classes = []
     codes = sorted({r.values["code"] for r in result.rows if r.values.get("code")})
     moets = sorted({r.values["moet_id"] for r in result.rows if r.values.get("moet_id")})
@@ -729,14 +738,19 @@ def _parse_staff_row(row: ImportRow, values: list, cols: dict[str, int]) -> None
                                 u=username))
     if "date_of_birth" in cols:
         v["date_of_birth"] = _date(row, values[cols["date_of_birth"]], local_today())
+        problem = birth_date_problem(v["date_of_birth"], STAFF_AGES, local_today())
+        if problem:
+            row.errors.append(problem)
     if "gender" in cols:
         v["gender"] = _gender(row, values[cols["gender"]])
-    for name in ("position", "department", "subject", "email"):
+    for name in ("position", "department", "subject"):
         if name in cols:
             v[name] = _text(values, cols, name)
+    if "email" in cols:
+        v["email"] = clean_email(_text(values, cols, "email"))
     if "phone" in cols:
         v["phone"] = _phone(values[cols["phone"]])
-    if v.get("email") and not _EMAIL_RE.match(v["email"]):
+    if v.get("email") and not is_email(v["email"]):
         row.errors.append(_("email '%(v)s' không hợp lệ", v=v["email"]))
     row.roles = roles_for_position(v.get("position"))
     if Role.DEPT_HEAD in row.roles and not v.get("department"):

@@ -43,6 +43,8 @@ FOOTER_RE = re.compile(
     r"xac nhan|t m|tm|ban giam hieu|thu truong|danh sach (nay )?(co|gom)|an dinh)\b"
     r"|^(.* )?ngay (\d{1,2} )?thang (\d{1,2} )?nam( \d{4})?$"
 )
+# A row below the footer with this many filled cells looks like a student or staff row (not a signature).
+DATA_LIKE_CELLS = 3
 _COLUMN_NUMBER_RE = re.compile(r"^\(?\d{1,3}\)?$")
 
 
@@ -172,6 +174,7 @@ class Table:
     rows: list[tuple[int, list]] = field(default_factory=list)  # (sheet row number, cell values)
     footer_row: int | None = None
     skipped_rows: list[int] = field(default_factory=list)  # blank rows and a column-number row
+    after_footer: list[int] = field(default_factory=list)  # rows looking like data below the footer: not read
 
     @property
     def width(self) -> int:
@@ -283,11 +286,13 @@ def _build_table(sheet_name, head, header_at, rest, name_aliases, max_rows) -> T
         yield from rest
 
     blank_run = 0
-    for number, values in data_rows():
+    rows = data_rows()
+    for number, values in rows:
         values = values + [None] * (width - len(values)) if len(values) < width else values[:width]
         first = next((v for v in values if not _blank(v)), None)
         if isinstance(first, str) and FOOTER_RE.search(fold_key(first)):
             table.footer_row = number
+            table.after_footer = _data_like_rows(rows, sequence_cols, width, max_rows)
             break
         if all(_blank(v) for i, v in enumerate(values) if i not in sequence_cols):
             blank_run += 1
@@ -303,6 +308,19 @@ def _build_table(sheet_name, head, header_at, rest, name_aliases, max_rows) -> T
     if not table.rows:
         raise ImportFileError(_("Không có dòng dữ liệu nào dưới dòng tiêu đề (dòng %(n)d).", n=header_rows[-1]))
     return table
+
+
+def _data_like_rows(rows, sequence_cols: set[int], width: int, limit: int) -> list[int]:
+    """The rows below a footer line that look like data, not like a signature block: at least
+    DATA_LIKE_CELLS filled cells (a signature line has one or two: "Hiệu trưởng", a name, a date)."""
+    found = []
+    for count, (number, values) in enumerate(rows):
+        if count >= limit:
+            break
+        filled = sum(1 for i, v in enumerate(values[:width]) if i not in sequence_cols and not _blank(v))
+        if filled >= DATA_LIKE_CELLS:
+            found.append(number)
+    return found
 
 
 def _is_sub_header(header: list, below: list, name_col: int) -> bool:
