@@ -157,6 +157,8 @@ def birth_date(ages: tuple[int, int], on=None):
     (default: today)."""
 
     def check(form, field):
+        if field.data is None:
+            return
         problem = birth_date_problem(field.data, ages, on() if on else local_today())
         if problem:
             raise ValidationError(problem[:1].upper() + problem[1:])

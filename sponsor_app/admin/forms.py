@@ -31,9 +31,11 @@ from ..timeutil import local_today
 
 def _year_start():
     """The start of the school year being viewed (a student's age is checked against it), else today."""
+    from flask_login import current_user
+
     from ..context import selected_year
 
-    year = selected_year()
+    year = selected_year() if current_user.is_authenticated else None
     return year.start_date if year else local_today()
 
 
