@@ -3,6 +3,8 @@
 import unicodedata
 from urllib.parse import urlsplit
 
+from flask import request
+
 MAX_TARGET_LENGTH = 2000
 
 
@@ -31,3 +33,12 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def same_site_referrer() -> str | None:
+    """The page the request came from, as a path on this site that passes `safe_next`, or None."""
+    referrer = request.referrer
+    if not referrer or not referrer.startswith(request.host_url):
+        return None
+    parts = urlsplit(referrer)
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))

@@ -364,3 +364,17 @@ def test_the_login_form_carries_no_hostile_next(client):
     assert _login_form_next(client.get("/login?next=//evil.example/x").get_data(as_text=True)) == ""
     assert _login_form_next(client.get("/login?next=/x%0D%0ASet-Cookie:a").get_data(as_text=True)) == ""
     assert _login_form_next(client.get("/login?next=/roster/classes").get_data(as_text=True)) == "/roster/classes"
+
+
+@pytest.mark.parametrize(("referrer", "expected"), [
+    ("http://localhost/roster/classes?q=a", "/roster/classes?q=a"),
+    ("http://evil.example/roster/classes", "/"),
+    ("http://localhost//evil.example/x", "/"),
+    ("http://localhost/x\\y", "/"),
+    (None, "/"),
+])
+def test_the_year_switcher_goes_back_only_to_a_page_of_this_site(leader_client, world, referrer, expected):
+    headers = {"Referer": referrer} if referrer else {}
+    response = leader_client.post("/year", data={"year_id": world.year.id}, headers=headers)
+    assert response.status_code == 302
+    assert response.headers["Location"] == expected

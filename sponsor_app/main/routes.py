@@ -16,6 +16,7 @@ from ..permissions import get_in_school_or_404
 from ..progress import notes
 from ..screening import services as screening_services
 from ..timeutil import local_today
+from ..urls import same_site_referrer
 from . import services
 
 bp = Blueprint("main", __name__)
@@ -89,5 +90,4 @@ def _render_home(role: Role) -> str:
 def choose_year():
     year = get_in_school_or_404(SchoolYear, to_int(request.form.get("year_id"), lo=1) or 0)
     session["year_id"] = year.id
-    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
-                    else url_for("main.index"))
+    return redirect(same_site_referrer() or url_for("main.index"))
