@@ -184,3 +184,21 @@ def test_dates_of_birth_are_bounded_and_emails_stripped(admin_client, world, db)
     db.session.expire_all()
     assert db.session.get(User, world.teacher.id).email == "khang@truong.edu.vn"
     assert "Email không hợp lệ" in post_user(email="a@b.vn\nx@y.vn").get_data(as_text=True)
+
+
+def test_a_superscript_digit_is_not_a_number_anywhere(leader_client, world, db):
+    """"²" is a digit to str.isdigit() but not to int(): an absences criterion of "²" sessions is
+    refused with the criterion's message (it was a server error)."""
+    from sponsor_app.models import RiskCriterion
+
+    leader_client.get("/screening/criteria")  # the year's default criteria
+    criteria = db.session.query(RiskCriterion).filter_by(school_year_id=world.year.id).all()
+    data = {"risk_medium_min": "3", "risk_high_min": "6", "new_label": "Nghỉ nhiều", "new_kind": "absences",
+            "new_parameter": "²", "new_weight": "2"}
+    for i, c in enumerate(criteria):
+        data |= {f"criteria-{i}-id": str(c.id), f"criteria-{i}-label": c.label, f"criteria-{i}-kind": c.kind.value,
+                 f"criteria-{i}-parameter": c.parameter, f"criteria-{i}-weight": str(c.weight),
+                 f"criteria-{i}-active": "y"}
+    response = leader_client.post("/screening/criteria", data=data)
+    assert response.status_code == 200 and "Số buổi nghỉ phải là số từ 1 đến 400." in response.get_data(as_text=True)
+    assert not db.session.query(RiskCriterion).filter_by(label="Nghỉ nhiều").count()

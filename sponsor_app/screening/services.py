@@ -27,6 +27,7 @@ from ..models import (
     StudentStatus,
     User,
 )
+from ..params import to_int
 from ..text import fold
 from ..timeutil import local_today, utcnow
 from .scoring import (
@@ -85,7 +86,7 @@ def validate_criterion(kind: CriterionKind, parameter: str) -> str | None:
     """Why a criterion's parameter is unusable, or None."""
     if kind == CriterionKind.FLAG and parameter not in CIRCUMSTANCE_FLAGS:
         return _("Hoàn cảnh không có trong danh sách.")
-    if kind == CriterionKind.ABSENCES and not (parameter.isdigit() and 0 < int(parameter) <= 400):
+    if kind == CriterionKind.ABSENCES and to_int(parameter, lo=1, hi=400) is None:  # "²" is a digit to isdigit
         return _("Số buổi nghỉ phải là số từ 1 đến 400.")
     if kind in (CriterionKind.CONDUCT, CriterionKind.LEARNING) and not parameter.strip("| "):
         return _("Cần ít nhất một mức xếp loại, ngăn cách bằng dấu |.")
