@@ -53,13 +53,13 @@ def workers_from_env(environ: Mapping[str, str]) -> int | None:
     except ValueError:
         tokens = []
     for i, token in enumerate(tokens):
-        if token in ("-w", "--workers") and i + 1 < len(tokens) and tokens[i + 1].isdigit():
+        if token in ("-w", "--workers") and i + 1 < len(tokens) and re.fullmatch(r"[0-9]+", tokens[i + 1]):
             return int(tokens[i + 1])
-        match = re.fullmatch(r"(?:--workers=|-w)(\d+)", token)
+        match = re.fullmatch(r"(?:--workers=|-w)([0-9]+)", token)
         if match:
             return int(match.group(1))
     value = environ.get("WEB_CONCURRENCY", "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if re.fullmatch(r"[0-9]+", value) else None  # "²" passes str.isdigit()
 
 
 def filesystem_of(path: Path, mounts_file: str = PROC_MOUNTS) -> str | None:

@@ -248,7 +248,7 @@ class MoneyField(StringField):
             return
         digits = valuelist[0].strip().lower().removesuffix("đ").removesuffix("vnd").strip()
         digits = digits.replace(".", "").replace(",", "").replace(" ", "")
-        if not digits.isdigit() or len(digits) > 12:
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 12:  # "²" is a digit to isdigit()
             raise ValueError(_l("Số tiền không hợp lệ: chỉ ghi số, ví dụ 500.000."))
         self.data = int(digits)
 

@@ -202,3 +202,20 @@ def test_a_superscript_digit_is_not_a_number_anywhere(leader_client, world, db):
     response = leader_client.post("/screening/criteria", data=data)
     assert response.status_code == 200 and "Số buổi nghỉ phải là số từ 1 đến 400." in response.get_data(as_text=True)
     assert not db.session.query(RiskCriterion).filter_by(label="Nghỉ nhiều").count()
+
+
+def test_superscript_digits_in_money_classes_and_worker_counts(app):
+    """The other places that read digits: money, class names' natural order, GUNICORN/WEB_CONCURRENCY."""
+    from werkzeug.datastructures import MultiDict
+
+    from sponsor_app.assignments.official_list import _class_key
+    from sponsor_app.deploycheck import workers_from_env
+    from sponsor_app.progress.forms import SupportRow
+
+    with app.test_request_context("/"):
+        row = SupportRow(MultiDict({"value_vnd": "5²0.000"}))
+        assert row.value_vnd.data is None and row.value_vnd.process_errors == [
+            "Số tiền không hợp lệ: chỉ ghi số, ví dụ 500.000."]
+    assert sorted(["10²", "10A10", "10A2"], key=_class_key) == ["10²", "10A2", "10A10"]
+    assert workers_from_env({"WEB_CONCURRENCY": "²"}) is None
+    assert workers_from_env({"GUNICORN_CMD_ARGS": "-w ²"}) is None

@@ -85,7 +85,7 @@ def mentors_text_of(entries: list[tuple[int, MentorRole, date, str]]) -> str:
 
 def _class_key(name: str) -> tuple:
     """Natural order of class names: 10A2 before 10A10."""
-    return tuple((0, int(part)) if part.isdigit() else (1, fold_key(part))
+    return tuple((0, int(part)) if part.isdecimal() else (1, fold_key(part))  # "²" passes isdigit(), not int()
                  for part in re.split(r"(\d+)", name or "") if part.strip())
 
 

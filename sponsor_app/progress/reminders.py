@@ -158,7 +158,7 @@ def reminder_days(year: SchoolYear) -> list[int]:
     days = set()
     for part in (year.reminder_days or "").replace(";", ",").split(","):
         part = part.strip()
-        if part.isdigit() and 1 <= int(part) <= 31:
+        if part.isdecimal() and 1 <= int(part) <= 31:  # "²" passes isdigit(), not int()
             days.add(int(part))
     return sorted(days)
 

@@ -80,7 +80,7 @@ def compute_risk(values, rules, *, medium_min: int, high_min: int) -> RiskResult
     """
     reasons = []
     absence_rules = sorted((r for r in rules if r.kind == CriterionKind.ABSENCES),
-                           key=lambda r: int(r.parameter) if r.parameter.isdigit() else 0, reverse=True)
+                           key=lambda r: int(r.parameter) if r.parameter.isdecimal() else 0, reverse=True)
     for rule in absence_rules:
         matched = fires(rule, values)
         if matched is not None:
