@@ -36,7 +36,9 @@ USERNAMES = {"leader": "leader", "depthead": "depthead", "union": "union", "teac
 # Changes deliberately not audited, each with its reason.
 NOT_AUDITED = {"auth.set_language": "the user's own interface language"}
 # Requests that are audited without changing anything else.
-AUDIT_ONLY = {"auth.login"}  # a failed login is recorded
+# A failed login is recorded; an admin's unlock of a login changes the throttle's counters, which live
+# outside the database (Redis, or the worker's memory).
+AUDIT_ONLY = {"auth.login", "admin.user_unlock_login"}
 LOGGERS = ("sponsor_app", "werkzeug", "flask_wtf", "flask_limiter", "flask_login")
 
 
