@@ -14,10 +14,12 @@ that starts with "=", "+", "-", "@", a tab, or looks like a URL, each carrying a
 
 import io
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
 import pytest
+import xlsxwriter.worksheet
 from sqlalchemy import func, select
 
 import sponsor_app
@@ -89,9 +91,23 @@ def _workbook_problems(data: bytes, markers) -> tuple[int, list[str], list[str]]
     return cells, problems, texts
 
 
-def test_every_export_is_formula_free_filtered_and_audited(app, hostile_world, client_for):
-    world = hostile_world
-    endpoints, rows = export_rows(app)
+@dataclass
+class ExportCheck:
+    """What `check_exports` found: the figure of the run, formula/link/property/audit problems, field leaks."""
+
+    figure: dict
+    problems: list[str]
+    leaks: list[str]
+    hostile_cells: int
+
+
+def check_exports(app, world, client_for, endpoints=None) -> ExportCheck:
+    """The export-safety check: every export route (or those named in `endpoints`), fetched by every
+    role the matrix allows, read back: formula cells, links, user text in the document properties,
+    narratives a role may not see, and exactly one export/print audit row per request."""
+    all_endpoints, rows = export_rows(app)
+    if endpoints is not None:
+        rows = [row for row in rows if row[0] in endpoints]
     clients = {}
     requests = workbooks = prints = cells = hostile_cells = 0
     problems, leaks = [], []
@@ -123,17 +139,44 @@ def test_every_export_is_formula_free_filtered_and_audited(app, hostile_world, c
                     table, column, row = world.markers[tuple(int(g) for g in match.groups())]
                     if role in {"union", "depthead"} and _forbidden(role, world, table, column, row, False):
                         leaks.append(f"{role} {target}: {table}.{column}")
-    figure = {"export_routes": len(endpoints), "requests": requests, "workbooks": workbooks, "print_views": prints,
-              "cells_read": cells, "user_text_values_seen": hostile_cells, "formula_cells": sum("is a formula" in p for p in problems),
+    figure = {"export_routes": len({row[0] for row in rows}), "requests": requests, "workbooks": workbooks,
+              "print_views": prints, "cells_read": cells, "user_text_values_seen": hostile_cells,
+              "formula_cells": sum("is a formula" in p for p in problems),
               "hyperlinks": sum("link" in p for p in problems),
               "problems": len(problems), "field_leaks": len(leaks), "audit_rows_per_export": 1}
-    print(f"Exports: {len(endpoints)} export routes, {requests} requests over the roles allowed "
-          f"({workbooks} workbooks, {cells} cells read back, {prints} print views); {hostile_cells} user-text "
-          f"values (=,+,-,@,tab,URL) seen; {len(problems)} formula/link/audit problems; {len(leaks)} field leaks")
+    assert endpoints is not None or figure["export_routes"] == len(all_endpoints)
+    return ExportCheck(figure, problems, leaks, hostile_cells)
+
+
+def test_every_export_is_formula_free_filtered_and_audited(app, hostile_world, client_for):
+    result = check_exports(app, hostile_world, client_for)
+    figure, problems, leaks = result.figure, result.problems, result.leaks
+    print(f"Exports: {figure['export_routes']} export routes, {figure['requests']} requests over the roles allowed "
+          f"({figure['workbooks']} workbooks, {figure['cells_read']} cells read back, {figure['print_views']} print "
+          f"views); {result.hostile_cells} user-text values (=,+,-,@,tab,URL) seen; {len(problems)} "
+          f"formula/link/audit problems; {len(leaks)} field leaks")
     assert not problems, "\n".join(problems)
     assert not leaks, "\n".join(sorted(set(leaks)))
-    assert hostile_cells > 0  # the exports really carried the hostile text
+    assert result.hostile_cells > 0  # the exports really carried the hostile text
     save_figure("exports", figure)
+
+
+def test_the_check_sees_a_planted_formula(app, hostile_world, client_for, monkeypatch):
+    """The check above can fail: with an export path planted that writes text starting with "=" as a
+    formula (what XlsxWriter's write() does with its default options, instead of the app's
+    write_string with strings_to_formulas off), the same check reports formula cells."""
+    write_string = xlsxwriter.worksheet.Worksheet.write_string
+
+    def planted(self, row, col, string, cell_format=None):
+        if isinstance(string, str) and string.startswith("="):
+            return self.write_formula(row, col, string, cell_format)
+        return write_string(self, row, col, string, cell_format)
+
+    monkeypatch.setattr(xlsxwriter.worksheet.Worksheet, "write_string", planted)
+    result = check_exports(app, hostile_world, client_for, endpoints={"screening.export"})
+    formulas = [p for p in result.problems if "is a formula" in p]
+    assert result.figure["workbooks"] >= 1 and formulas, result.problems
+    assert all("/screening/list.xlsx" in p for p in formulas)
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
