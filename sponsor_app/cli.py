@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from .admin.services import temporary_password
 from .extensions import db
+from .identity import login_name
 from .models import Role, School, User
 
 
@@ -50,7 +51,7 @@ def create_admin(username: str, full_name: str, school_name: str | None, new_sch
     school named by --school, which must exist: a name that matches no school is refused (a typo
     must not make someone the admin of another school) unless --new-school asks for it to be created.
     """
-    username = username.strip().lower()
+    username = login_name(username)
     if db.session.scalar(select(User).where(User.username == username)):
         raise click.ClickException(f"User {username!r} already exists.")
     school_name = unicodedata.normalize("NFC", school_name).strip() if school_name else None

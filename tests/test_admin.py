@@ -174,3 +174,13 @@ def test_audit_log_lists_views_and_changes(admin_client, leader_client, world):
 def test_admin_home_shows_setup_checklist(admin_client, world):
     page = admin_client.get("/home/admin").get_data(as_text=True)
     assert "Các bước thiết lập" in page and "Danh sách học sinh" in page
+
+
+def test_a_username_is_stored_in_the_form_the_login_looks_up(app, admin_client, world, db):
+    """Full-width letters, capitals and invisible characters typed into the account form are stored
+    as the login identity (identity.login_name), so the person logs in with what they read."""
+    response = admin_client.post("/admin/users/new", data={
+        "full_name": "Lê Văn Nam", "username": " \u200bＮａｍＬＶ\u00ad ", "roles": ["teacher"]})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    user = db.session.query(User).filter_by(username="namlv").one()
+    assert user.full_name == "Lê Văn Nam"

@@ -71,3 +71,9 @@ def db_count(app, model):
     from sponsor_app.extensions import db
 
     return db.session.query(model).count()
+
+
+def test_create_admin_stores_the_login_identity(runner, db):
+    result = runner.invoke(args=["create-admin", "--username", " Ｈｉｅｕ\u200bTruong ", "--school", "Trường THCS Mới"])
+    assert result.exit_code == 0, result.output
+    assert db.session.query(User).filter_by(username="hieutruong").one()

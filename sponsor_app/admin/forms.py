@@ -23,6 +23,7 @@ from wtforms.validators import (
 )
 
 from ..forms import STAFF_AGES, STUDENT_AGES, BaseForm, VNDateField, birth_date, email_address, not_after
+from ..identity import login_name
 from ..labels import ROLE_LABELS, STATUS_LABELS
 from ..models import Role, StudentStatus
 from ..params import optional_id, to_int
@@ -52,7 +53,7 @@ class UserForm(BaseForm):
     username = StringField(_l("Tên đăng nhập"), validators=[
         DataRequired(), Length(min=3, max=60),
         Regexp(r"^[a-z0-9._-]+$", message=_l("Chỉ dùng chữ thường không dấu, số và . _ -")),
-    ], filters=[lambda v: v.lower() if isinstance(v, str) else v])
+    ], filters=[lambda v: login_name(v) if isinstance(v, str) else v])
     department_id = SelectField(_l("Tổ chuyên môn"), coerce=optional_id, validate_choice=False)
     position = StringField(_l("Chức vụ"), validators=[Optional(), Length(max=80)])
     subject = StringField(_l("Môn dạy"), validators=[Optional(), Length(max=80)])

@@ -34,6 +34,7 @@ from .. import audit
 from ..admin.services import change_status, enroll_all, suggest_username
 from ..extensions import db
 from ..forms import STAFF_AGES, STUDENT_AGES, birth_date_problem, clean_email, is_email
+from ..identity import login_name
 from ..models import (
     ClassGroup,
     Department,
@@ -731,7 +732,7 @@ def _parse_staff_row(row: ImportRow, values: list, cols: dict[str, int]) -> None
     v["full_name"] = _text(values, cols, "full_name")
     _check_name(row, v["full_name"], limit_parts=False)
     if "username" in cols:
-        username = (_text(values, cols, "username") or "").lower() or None
+        username = login_name(_text(values, cols, "username")) or None
         v["username"] = username
         if username and not _USERNAME_RE.match(username):
             row.errors.append(_("tên đăng nhập '%(u)s' chỉ dùng chữ thường không dấu, số và . _ - (3–60 ký tự)",
