@@ -378,3 +378,242 @@ def test_the_year_switcher_goes_back_only_to_a_page_of_this_site(leader_client, 
     response = leader_client.post("/year", data={"year_id": world.year.id}, headers=headers)
     assert response.status_code == 302
     assert response.headers["Location"] == expected
+
+
+# --- the throttle's parts, one by one (issue 19: each mutant of auth/throttle.py has a test that sees it) ---
+
+def test_with_throttling_off_nothing_is_counted_or_remembered(app, world):
+    """RATELIMIT_ENABLED off (the test configuration): no attempt is refused, no browser remembered."""
+    assert app.config["RATELIMIT_ENABLED"] is False
+    client = browser(app)
+    assert [attempt(client, "teacher") for _ in range(12)] == [401] * 12
+    response = client.post("/login", data={"username": "teacher", "password": PASSWORD})
+    assert response.status_code == 302
+    assert "login_device" not in response.headers.get("Set-Cookie", "")
+
+
+def _device_cookie_of(response) -> str:
+    return next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("login_device="))
+
+
+def test_the_device_cookie_names_no_account_and_is_kept_to_the_login_page(throttled):
+    """The cookie a login leaves: signed, for /login only, HttpOnly, SameSite=Lax, Secure when sessions are,
+    kept LOGIN_DEVICE_DAYS; it holds a random device id (128 bits or more) and, per account, an HMAC of
+    device and account under the app's secret key (24 hex digits), never the username."""
+    import hashlib
+    import hmac
+
+    from itsdangerous import URLSafeTimedSerializer
+
+    app = throttled(SESSION_COOKIE_SECURE=True)
+    response = browser(app).post("/login", data={"username": "teacher", "password": PASSWORD})
+    assert response.status_code == 302
+    header = _device_cookie_of(response)
+    attributes = {part.split("=")[0].strip().lower(): part.partition("=")[2] for part in header.split(";")[1:]}
+    assert attributes == {"expires": attributes["expires"], "max-age": str(app.config["LOGIN_DEVICE_DAYS"] * 86400),
+                          "secure": "", "httponly": "", "path": "/login", "samesite": "Lax"}
+    value = header.split(";")[0].partition("=")[2]
+    assert "teacher" not in value
+    data = URLSafeTimedSerializer(app.secret_key, salt="login-device").loads(value)
+    tag = hmac.new(app.secret_key.encode(), f"{data['d']}:teacher".encode(), hashlib.sha256).hexdigest()[:24]
+    assert data == {"d": data["d"], "a": [tag]} and re.fullmatch(r"[0-9a-f]{32,}", data["d"])
+    plain = throttled(SESSION_COOKIE_SECURE=False)
+    assert "Secure" not in _device_cookie_of(
+        browser(plain).post("/login", data={"username": "teacher", "password": PASSWORD}))
+
+
+def _signed(app, data, age: int = 0) -> str:
+    """A device cookie as the app signs it, `age` seconds old."""
+    import time
+
+    from itsdangerous import URLSafeTimedSerializer
+    from itsdangerous.timed import TimestampSigner
+
+    serializer = URLSafeTimedSerializer(app.secret_key, salt="login-device")
+    real = TimestampSigner.get_timestamp
+    TimestampSigner.get_timestamp = lambda self: int(time.time()) - age
+    try:
+        return serializer.dumps(data)
+    finally:
+        TimestampSigner.get_timestamp = real
+
+
+def _known(app, cookie: str | None, identity: str = "teacher"):
+    from sponsor_app.auth import throttle
+
+    headers = {"Cookie": f"login_device={cookie}"} if cookie is not None else {}
+    with app.test_request_context("/login", method="POST", headers=headers):
+        return throttle._known_device(identity)
+
+
+def _tagged(app, device: str, *identities: str) -> dict:
+    from sponsor_app.auth import throttle
+
+    with app.test_request_context("/login"):
+        return {"d": device, "a": [throttle._tag(device, identity) for identity in identities]}
+
+
+def test_a_device_cookie_is_read_only_when_signed_fresh_well_formed_and_short(throttled):
+    app = throttled()
+    days = app.config["LOGIN_DEVICE_DAYS"] * 86400
+    good = _tagged(app, "dev-1", "leader", "teacher")
+    assert _known(app, _signed(app, good)) == "dev-1"
+    assert _known(app, _signed(app, good), "leader") == "dev-1"
+    assert _known(app, _signed(app, good), "depthead") is None  # known for other accounts only
+    assert _known(app, None) is None and _known(app, "") is None
+    assert _known(app, _signed(app, good, age=days - 60)) == "dev-1"  # kept LOGIN_DEVICE_DAYS ...
+    assert _known(app, _signed(app, good, age=days + 60)) is None  # ... and no longer
+    assert _known(app, _signed(app, good)[:-2] + "xx") is None  # the signature
+    other_key = throttled(SECRET_KEY="another-key-of-another-deployment")
+    assert _known(app, _signed(other_key, _tagged(app, "dev-1", "teacher"))) is None
+    for malformed in (["dev-1"], {"d": 5, "a": good["a"]}, {"d": "dev-1", "a": "".join(good["a"])},
+                      {"a": good["a"]}, {"d": "dev-1"}):
+        assert _known(app, _signed(app, malformed)) is None, malformed
+    # at most 1000 characters are read (a long cookie is not even checked)
+    import hashlib
+
+    def padded(target: int) -> str:
+        for n in range(3000):
+            for extra in ("", "x", "xx", "xxx"):
+                noise = "".join(hashlib.sha256(str(i).encode()).hexdigest() for i in range(n // 64 + 1))[:n]
+                cookie = _signed(app, {**good, "p": noise, "q": extra})
+                if len(cookie) == target:
+                    return cookie
+        raise AssertionError(f"no signed cookie of {target} characters")
+
+    assert _known(app, padded(1000)) == "dev-1"
+    assert _known(app, padded(1002)) is None
+
+
+def test_one_browser_is_remembered_for_several_accounts(throttled):
+    """A shared staff-room PC: logging in to a second account keeps the first one known."""
+    app = throttled(LOGIN_RATE_LIMIT="2 per 15 minutes")
+    pc = browser(app)
+    for username in ("teacher", "leader"):
+        assert attempt(pc, username, PASSWORD) == 302
+        pc.post("/logout")
+    pupil = browser(app)
+    assert [attempt(pupil, "teacher") for _ in range(3)] == [401, 401, 429]
+    assert attempt(pc, "teacher", PASSWORD) == 302  # still known for the first account
+
+
+@pytest.mark.parametrize(("remote", "counted"), [
+    ("203.0.113.7", "203.0.113.7"),
+    ("::ffff:203.0.113.7", "203.0.113.7"),  # an IPv4 address seen through an IPv6 socket is that address
+    ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"),
+    ("unix:" + "x" * 95 + "y" * 50, "unix:" + "x" * 95),  # not an address: its first 100 characters
+    ("", ""),
+])
+def test_the_address_counted(throttled, remote, counted):
+    from sponsor_app.auth import throttle
+
+    app = throttled()
+    with app.test_request_context("/login", environ_base={"REMOTE_ADDR": remote}):
+        assert throttle._address() == counted
+
+
+def test_an_ipv4_address_and_its_ipv6_mapped_form_share_a_counter(throttled):
+    app = throttled(LOGIN_ADDRESS_RATE_LIMIT="2 per 15 minutes")
+    assert attempt(browser(app, "::ffff:203.0.113.7"), "staff1") == 401
+    assert attempt(browser(app, "203.0.113.7"), "staff2") == 401
+    assert attempt(browser(app, "::ffff:203.0.113.7"), "staff3") == 429
+    assert attempt(browser(app, "::ffff:198.51.100.20"), "staff3") == 401
+
+
+def test_a_successful_login_uncounts_only_itself_and_a_refused_one_nothing(throttled):
+    app = throttled(LOGIN_RATE_LIMIT="3 per 15 minutes")
+    first = browser(app)
+    assert [attempt(first, "teacher") for _ in range(2)] == [401, 401]
+    assert attempt(first, "teacher", PASSWORD) == 302  # counted, then given back: 2 failures remain
+    later = browser(app)  # another browser at the same address (the first one is now a known device)
+    assert [attempt(later, "teacher") for _ in range(4)] == [401, 429, 429, 429]
+
+
+def test_the_unlock_opens_the_device_counter_too(throttled):
+    from sponsor_app.auth import throttle
+
+    app = throttled(LOGIN_RATE_LIMIT="2 per 15 minutes")
+    own = browser(app)
+    assert attempt(own, "teacher", PASSWORD) == 302
+    own.post("/logout")
+    assert [attempt(own, "teacher") for _ in range(3)] == [401, 401, 429]  # a known browser has its own limit
+    with app.test_request_context("/"):
+        throttle.unlock("teacher")
+    assert attempt(own, "teacher", PASSWORD) == 302
+
+
+@pytest.mark.parametrize(("limits", "days"), [
+    ({}, 30),  # the short default windows: the minimum
+    ({"LOGIN_RATE_LIMIT": "5 per 90 days", "LOGIN_ACCOUNT_RATE_LIMIT": "100 per 60 days"}, 180),
+    ({"LOGIN_RATE_LIMIT": "5 per 20 days", "LOGIN_ACCOUNT_RATE_LIMIT": "100 per 40 days"}, 80),
+])
+def test_an_unlock_is_remembered_twice_as_long_as_the_longest_window(throttled, limits, days):
+    """The unlock moves the account's counters to a new epoch: the epoch must outlive every counter, or
+    the old, full counters would come back when it expires."""
+    import time
+
+    from sponsor_app.auth import throttle
+    from sponsor_app.extensions import limiter
+
+    app = throttled(**limits)
+    with app.test_request_context("/"):
+        throttle.unlock("teacher")
+        expiry = limiter.storage.get_expiry(throttle._epoch_key("teacher"))
+    assert abs(expiry - time.time() - days * 86400) < 60
+
+
+def test_deployments_sharing_one_redis_keep_their_counters_apart(throttled):
+    """RATELIMIT_KEY_PREFIX: another deployment (or school) on the same Redis has counters of its own."""
+    _redis_or_skip()
+    import redis
+
+    prefixes = [f"sponsor-test-{uuid.uuid4().hex[:12]}" for _ in range(2)]
+    try:
+        one, two = (throttled(RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix,
+                              LOGIN_RATE_LIMIT="2 per 15 minutes") for prefix in prefixes)
+        assert [attempt(browser(one), "teacher") for _ in range(3)] == [401, 401, 429]
+        assert attempt(browser(two), "teacher", PASSWORD) == 302
+        keys = [key.decode() for prefix in prefixes for key in redis.Redis.from_url(REDIS_URL).scan_iter(f"*{prefix}*")]
+        assert keys and not any("teacher" in key for key in keys)  # usernames are digested
+    finally:
+        client = redis.Redis.from_url(REDIS_URL)
+        for prefix in prefixes:
+            for key in client.scan_iter(f"*{prefix}*"):
+                client.delete(key)
+
+
+def test_an_outage_is_logged_once_with_its_cause(throttled, caplog):
+    """Redis unreachable: one error line for the operator, then memory for STORE_RETRY_SECONDS (not a
+    new connection attempt, and a new line, on every login)."""
+    import logging
+
+    from sponsor_app.auth import throttle
+
+    app = throttled(RATELIMIT_STORAGE_URI="redis://127.0.0.1:6390")
+    with caplog.at_level(logging.ERROR, logger=throttle.log.name):
+        assert [attempt(browser(app), "teacher") for _ in range(3)] == [401, 401, 401]
+    lines = [r.getMessage() for r in caplog.records if r.name == throttle.log.name]
+    assert len(lines) == 1, lines
+    assert re.fullmatch(r"Login throttling: the limiter's storage is unreachable \(\w+: .+\); counting failed "
+                        r"logins in this process's memory for 30 s", lines[0], re.DOTALL), lines[0]
+
+
+def test_an_attempt_that_cannot_be_given_back_is_logged_not_raised(throttled, caplog):
+    import logging
+
+    from limits import parse as parse_limit
+    from limits.errors import StorageError
+
+    from sponsor_app.auth import throttle
+
+    class Down:
+        def hit(self, *args, **kwargs):
+            raise StorageError(ConnectionError("down"))
+
+    app = throttled()
+    taken = [(parse_limit("1 per minute"), ("x",))]
+    with app.test_request_context("/"), caplog.at_level(logging.ERROR, logger=throttle.log.name):
+        throttle.give_back(throttle.Reservation(allowed=True, taken=list(taken), counter=Down()))
+        throttle.give_back(throttle.Reservation(allowed=True, taken=list(taken), counter=None))  # nothing to do
+    lines = [r.getMessage() for r in caplog.records if r.name == throttle.log.name]
+    assert lines == ["Login throttling: could not give back an attempt (StorageError: down)"], lines
