@@ -13,6 +13,7 @@ adds each of them to the `mentoring` world, and every predicate is checked for e
 - `old_year` (2025-2026) is closed; `old_mentee` was in `homeroom`'s class then, mentored by
   `teacher`, and is in another class this year; `teacher` also mentored `mentee2` last year;
 - `own_student2`, in `homeroom`'s class, proposed by the leader; `focal`: the focal point;
+  `old_supporter` supported `old_mentee` last year;
 - `outsider` (admin) and `outside_leader` of another school; one user per single role (`only`).
 """
 
@@ -124,6 +125,8 @@ def w(mentoring):
     db.session.add(Enrollment(student_id=w.old_mentee.id, school_year_id=year.id, class_group_id=w.other_class.id))
     w.old_assignment = _assign(w, w.old_mentee, w.teacher, w.old_year)
     _assign(w, w.mentee2, w.teacher, w.old_year)
+    w.old_supporter = f.make_user(school, Role.TEACHER, username="oldsupport")  # not in USERS: one check only
+    _assign(w, w.old_mentee, w.old_supporter, w.old_year, MentorRole.SUPPORT)
     w.old_plan = _plan(w, w.old_assignment, w.old_year, w.teacher)
     w.old_screening = f.make_screening(w.old_mentee, w.old_year, w.leader)
     w.old_mentee_screening_now = f.make_screening(w.old_mentee, year, w.leader)
@@ -515,6 +518,9 @@ def test_can_write_and_contribute_note(w):
     check_table(w, p.can_write_note, cases)
     check_table(w, p.can_contribute_note, {**cases, "mentee": (lambda w: (w.mentee, w.year), {"union"}),
                                            "other department's mentee": (lambda w: (w.mentee2, w.year), set())})
+    # a supporting mentor of last year, which is closed, adds nothing any more
+    assert p.is_active_mentor(w.old_supporter, w.old_mentee.id, w.old_year.id, MentorRole.SUPPORT)
+    assert p.can_contribute_note(w.old_supporter, w.old_mentee, w.old_year) is False
 
 
 def test_can_review_note_only_by_the_authors_department_head(w):
