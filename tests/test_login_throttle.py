@@ -618,3 +618,29 @@ def test_an_attempt_that_cannot_be_given_back_is_logged_not_raised(throttled, ca
         throttle.give_back(throttle.Reservation(allowed=True, taken=list(taken), counter=None))  # nothing to do
     lines = [r.getMessage() for r in caplog.records if r.name == throttle.log.name]
     assert lines == ["Login throttling: could not give back an attempt (StorageError: down)"], lines
+
+
+def test_a_counter_not_yet_full_does_not_delay_the_end(throttled):
+    """Only the full counters say when the lock ends: the account's (3 per hour, 2 used) does not."""
+    app = throttled(LOGIN_RATE_LIMIT="2 per 15 minutes", LOGIN_ACCOUNT_RATE_LIMIT="3 per hour")
+    client = browser(app)
+    assert [attempt(client, "teacher") for _ in range(2)] == [401, 401]
+    response = client.post("/login", data={"username": "teacher", "password": PASSWORD})
+    assert response.status_code == 429
+    assert 800 <= int(response.headers["Retry-After"]) <= 900
+
+
+def test_a_refusal_whose_counters_emptied_meanwhile_still_answers(throttled, monkeypatch):
+    """Between the refusal and the reading of its counters, another worker may give attempts back: with
+    no counter full any more, the lock ends now (a 429 saying so), not a server error."""
+    from limits.strategies import FixedWindowRateLimiter
+    from limits.util import WindowStats
+
+    app = throttled(LOGIN_RATE_LIMIT="2 per 15 minutes")
+    client = browser(app)
+    assert [attempt(client, "teacher") for _ in range(2)] == [401, 401]
+    monkeypatch.setattr(FixedWindowRateLimiter, "get_window_stats",
+                        lambda self, item, *key: WindowStats(reset_time=0.0, remaining=1))
+    response = client.post("/login", data={"username": "teacher", "password": PASSWORD})
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) <= 1
