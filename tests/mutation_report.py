@@ -33,9 +33,74 @@ _EQUIVALENT_LIMITS = {
     for n, fragment in zip(numbers, ("limit(None)", "limit(2)"), strict=False)
 }
 
+_JOIN = ("the ON clause SQLAlchemy infers from the only foreign key between the two tables is the one written "
+         "(the same SQL, or its two sides swapped)")
+_EXISTS = ("`.first() is not None` asks whether a row exists: SELECT NULL returns as many rows as SELECT id")
+_P = "sponsor_app.permissions.x_"
+_T = "sponsor_app.auth.throttle.x_"
+_STORES = ("get() and setdefault() with one key mutated: setdefault returns the _Stores kept under its own key "
+           "on every call, so each request still gets the one object of the app (get only saves the setdefault)")
+_LABEL = ("the name of a counter inside its key: the counters stay distinct (their other parts differ too) "
+          "and no code reads a key back")
+
 # mutant name -> (a fragment of its changed line, why it cannot change behaviour)
 EQUIVALENT: dict[str, tuple[str, str]] = {
     **_EQUIVALENT_LIMITS,
+    f"{_P}visible_students__mutmut_7": (".join(ClassGroup, None)", _JOIN),
+    f"{_P}visible_students__mutmut_9": (".join(ClassGroup, )", _JOIN),
+    f"{_P}visible_students__mutmut_11": (".join(Enrollment, None)", _JOIN),
+    f"{_P}visible_students__mutmut_13": (".join(Enrollment, )", _JOIN),
+    f"{_P}is_homeroom_of__mutmut_10": (".join(Enrollment, None)", _JOIN),
+    f"{_P}is_homeroom_of__mutmut_12": (".join(Enrollment, )", _JOIN),
+    f"{_P}visible_screenings__mutmut_16": (".join(ClassGroup, None)", _JOIN),
+    f"{_P}visible_screenings__mutmut_18": (".join(ClassGroup, )", _JOIN),
+    f"{_P}can_edit_plan__mutmut_17": ("select(None)", _EXISTS),
+    f"{_P}is_active_mentor__mutmut_10": ("select(None)", _EXISTS),
+    f"{_P}is_year_closed__mutmut_4": ("select(None)", _EXISTS),
+    f"{_P}monitored_departments__mutmut_3": (
+        "order_by(Department.name, None)",
+        "departments of the same name in id order or unordered: SQLite returns rows of equal name in id (rowid) "
+        "order anyway, and PostgreSQL promises no order among them, so no test can tell them apart"),
+    f"{_P}monitored_departments__mutmut_5": ("order_by(Department.name, )", "as mutant 3: ties in name"),
+    f"{_P}monitored_departments__mutmut_13": (
+        "return stmt.where(None)", "WHERE NULL selects no row, as WHERE false does (a user who monitors none)"),
+    f"{_T}_stores__mutmut_1": ("stores = None", _STORES),
+    f"{_T}_stores__mutmut_2": ("extensions.get(None)", _STORES),
+    f"{_T}_stores__mutmut_3": ('extensions.get("XXlogin_throttleXX")', _STORES),
+    f"{_T}_stores__mutmut_4": ('extensions.get("LOGIN_THROTTLE")', _STORES),
+    f"{_T}_stores__mutmut_7": ("setdefault(None, _Stores())", _STORES),
+    f"{_T}_stores__mutmut_11": ('setdefault("XXlogin_throttleXX"', _STORES),
+    f"{_T}_stores__mutmut_12": ('setdefault("LOGIN_THROTTLE"', _STORES),
+    f"{_T}_store_errors__mutmut_2": (
+        "and False else (base,)", "an except clause takes nested tuples, and base is one exception class for "
+        "the memory and Redis storages (the else branch is taken anyway)"),
+    f"{_T}_with_counter__mutmut_2": (
+        "time.monotonic() > stores.down_until",
+        "differs only at the one instant time.monotonic() equals the retry time (a float)"),
+    f"{_T}_digest__mutmut_2": ("hexdigest()[:33]", "a key part compared only with itself: any fixed length"),
+    f"{_T}_prefix__mutmut_5": ('or "XXXX"', "with no prefix configured, keys start with one constant or another"),
+    f"{_T}_address__mutmut_10": ("strict=None", "strict=None is false, as strict=False"),
+    f"{_T}_counters__mutmut_6": ('"XXlogin-accountXX"', _LABEL),
+    f"{_T}_counters__mutmut_7": ('"LOGIN-ACCOUNT"', _LABEL),
+    f"{_T}_counters__mutmut_11": ('"XXlogin-deviceXX"', _LABEL),
+    f"{_T}_counters__mutmut_12": ('"LOGIN-DEVICE"', _LABEL),
+    f"{_T}_counters__mutmut_16": ('"XXloginXX"', _LABEL),
+    f"{_T}_counters__mutmut_17": ('"LOGIN"', _LABEL),
+    f"{_T}_counters__mutmut_21": ('"XXlogin-addressXX"', _LABEL),
+    f"{_T}_counters__mutmut_22": ('"LOGIN-ADDRESS"', _LABEL),
+    f"{_T}give_back__mutmut_21": (
+        "reservation.taken = None", "None and [] are both false: a second give_back returns at once either way"),
+    f"{_T}_device_cookie__mutmut_6": (
+        "len(raw) > 1001", "only a validly signed cookie of exactly 1001 characters would tell them apart, and none "
+        "can be made: compressed it is 36 + an unpadded base64 length (never 1 mod 4), uncompressed it needs 724 "
+        "bytes of JSON zlib cannot shorten (the app signs at most about 300 characters)"),
+    f"{_T}reserve__mutmut_49": (
+        "Reservation(allowed=None, retry_at", "a refusal either way: the login reads `not attempt.allowed`"),
+    f"{_T}remember_device__mutmut_6": (
+        "token_hex(None)", "a random device id of 256 bits instead of 128: unguessable either way"),
+    f"{_T}remember_device__mutmut_7": ("token_hex(17)", "a random device id of 136 bits instead of 128"),
+    f"{_T}remember_device__mutmut_50": ('samesite="lax"', "Werkzeug writes SameSite title-cased: Lax"),
+    f"{_T}remember_device__mutmut_51": ('samesite="LAX"', "Werkzeug writes SameSite title-cased: Lax"),
 }
 
 
