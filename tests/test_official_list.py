@@ -188,9 +188,11 @@ def test_xlsx_page_setup_and_fonts(world, listed):
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == 9  # A4
     assert ws.print_title_rows == f"${hr}:${hr}"  # the header row prints on every page
-    # One page wide (1 is the OOXML default, so the attribute may be omitted), any number tall.
-    assert ws.sheet_properties.pageSetUpPr.fitToPage and int(ws.page_setup.fitToWidth or 1) == 1
-    assert int(ws.page_setup.fitToHeight) == 0
+    # Never shrunk to fit (issue 20: text printed at 2-4 pt): a fixed scale that keeps 12 pt at 9 pt or more,
+    # and every row an explicit height, so no office suite has to size a row.
+    assert not (ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage)
+    assert 75 <= int(ws.page_setup.scale) <= 100
+    assert all(ws.row_dimensions[r].height for r in range(1, ws.max_row + 1))
     data_cell = ws.cell(hr + 1, 4)
     assert data_cell.font.name == "Times New Roman" and data_cell.alignment.wrap_text
     assert ws.cell(hr, 1).font.name == "Times New Roman" and ws.cell(hr, 1).font.b

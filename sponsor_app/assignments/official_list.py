@@ -8,7 +8,6 @@ The document texts (national header, title, column titles, signatures) are the o
 and stay Vietnamese whatever the interface language.
 """
 
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -17,7 +16,19 @@ from ..extensions import db
 from ..models import Assignment, MentorRole, School, SchoolYear, Student
 from ..text import fold_key
 from ..timeutil import local_today
-from ..xlsx import OfficialSheet, Workbook
+from ..documents.model import (
+    Column,
+    Document,
+    Part,
+    Signature,
+    Table,
+    date_line,
+    filename_part,
+    missing_header_fields,
+    principal_signature,
+    school_heading,
+)
+from ..documents.xlsx import render_xlsx
 from .services import active_assignments, approved_students
 
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -30,7 +41,6 @@ PREPARER = "NGƯỜI LẬP DANH SÁCH"
 SIGNER = "HIỆU TRƯỞNG"
 PREPARER_HINT = "(Ký, ghi rõ họ tên)"
 SIGNER_HINT = "(Ký tên, đóng dấu)"
-COLUMN_WIDTHS = (5, 24, 8, 45, 35, 32)
 
 
 @dataclass
@@ -60,15 +70,6 @@ def title_text(year: SchoolYear) -> str:
 
 def plan_line(year: SchoolYear) -> str:
     return f"(Kèm theo kế hoạch số: {(year.plan_number or '').strip() or '…'})"
-
-
-def date_line(place_name: str | None, day: date) -> str:
-    """ "Đăk Song, ngày 05 tháng 02 năm 2027" (Decree 30/2020: a leading zero for days below 10
-    and for months 1 and 2 only)."""
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    text = f"ngày {day.day:02d} tháng {month} năm {day.year}"
-    place = (place_name or "").strip()
-    return f"{place}, {text}" if place else text.capitalize()
 
 
 def mentors_text(assignments: list[Assignment]) -> str:
@@ -112,56 +113,28 @@ def official_rows(school_id: int, year: SchoolYear) -> list[OfficialRow]:
     return rows
 
 
-def official_filename(year: SchoolYear) -> str:
-    return f"phan-cong-do-dau-{year.name.replace(' ', '')}.xlsx"
+def official_filename(year: SchoolYear, fmt: str = "xlsx") -> str:
+    return f"phan-cong-do-dau-{filename_part(year.name)}.{fmt}"
+
+
+def official_document(school: School, year: SchoolYear, rows: list[OfficialRow],
+                      today: date | None = None) -> Document:
+    """The list as an official document (the appendix of seed 004), for the workbook, the print view
+    and the PDF alike."""
+    table = Table(columns=[Column(HEADERS[0], 5, "center"), Column(HEADERS[1], 20), Column(HEADERS[2], 7, "center"),
+                           Column(HEADERS[3], 42), Column(HEADERS[4], 34), Column(HEADERS[5], 24)],
+                  rows=[[r.tt, r.student_name, r.class_name, r.circumstances, r.conduct, r.mentors] for r in rows],
+                  empty_text="Chưa có học sinh nào được duyệt đỡ đầu trong năm học này.")
+    part = Part(sheet="Phan cong do dau", title=title_text(year), subtitle=[plan_line(year)], blocks=[table],
+                signatures=[Signature(PREPARER, PREPARER_HINT), principal_signature(school, SIGNER, SIGNER_HINT)],
+                landscape=True, title_size=14)
+    return Document(kind="assignment-list", filename=f"phan-cong-do-dau-{filename_part(year.name)}",
+                    heading=school_heading(school, today or local_today()), parts=[part],
+                    missing=missing_header_fields(school))
 
 
 def build_official_xlsx(school: School, year: SchoolYear, rows: list[OfficialRow],
                         today: date | None = None) -> bytes:
-    """The list as an A4 landscape workbook in Times New Roman, ready to print and sign.
-
-    Every text that users typed (names, narratives, school data, plan number) goes through
-    write_string, and the workbook options keep strings from becoming formulas or links.
-    """
-    today = today or local_today()
-    buf = io.BytesIO()
-    book = Workbook(buf)
-    sheet = OfficialSheet(book, "Phan cong do dau")
-    last = len(HEADERS) - 1
-    left, right = (0, 3), (4, last)  # the two header/signature blocks: columns A-D and E-F
-    text, merged = sheet.text, sheet.merged
-
-    merged(0, left, (school.governing_body or "").strip().upper(), "plain")
-    merged(0, right, NATIONAL_NAME, "bold")
-    merged(1, left, (school.name or "").strip().upper(), "bold")
-    merged(1, right, NATIONAL_MOTTO, "motto")
-    merged(3, right, date_line(school.place_name, today), "italic")
-    merged(5, (0, last), title_text(year), "title")
-    sheet.ws.set_row(5, 36)
-    merged(6, (0, last), plan_line(year), "italic")
-
-    header_row = 8
-    sheet.headers(header_row, HEADERS)
-    row = header_row
-    for item in rows:
-        row += 1
-        text(row, 0, item.tt, "cell_center")
-        text(row, 1, item.student_name, "cell")
-        text(row, 2, item.class_name, "cell_center")
-        text(row, 3, item.circumstances, "cell")
-        text(row, 4, item.conduct, "cell")
-        text(row, 5, item.mentors, "cell")
-
-    row += 2
-    merged(row, left, PREPARER, "bold")
-    merged(row, right, SIGNER, "bold")
-    merged(row + 1, left, PREPARER_HINT, "italic")
-    merged(row + 1, right, SIGNER_HINT, "italic")
-    principal = (school.principal_name or "").strip()
-    if principal:
-        merged(row + 6, right, principal, "bold")
-
-    sheet.ws.freeze_panes(header_row + 1, 0)
-    sheet.finish(COLUMN_WIDTHS, header_row)
-    book.close()
-    return buf.getvalue()
+    """The list as an A4 landscape workbook in Times New Roman, ready to print and sign (every text
+    through write_string: nothing typed becomes a formula or a link)."""
+    return render_xlsx(official_document(school, year, rows, today))

@@ -1,0 +1,324 @@
+"""A `Document` as a workbook that prints the same in Excel, LibreOffice and WPS.
+
+- Every row's height is set from its text (`metrics`): the lines each cell needs at its column
+  width, so no suite has to size rows on opening (LibreOffice does not, and printed wrapped rows
+  over each other).
+- Nothing is shrunk under 9 pt: a table a little too wide is scaled down no further than that; a
+  wider one prints by columns, the key columns (TT, name) repeated on every page.
+- The header row repeats on every page; the page breaks are computed from the row heights so the
+  closing (signatures, "Nơi nhận") stays with the table's last rows and no page holds only them.
+- Numbers are numeric cells with number formats (7,5; 1.250.000; 87,5 %, in the Vietnamese locale
+  that the format names); text goes through write_string only, so nothing typed becomes a formula.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from ..xlsx import Workbook
+from . import metrics
+from .model import (
+    MARGINS_MM,
+    MIN_FONT_SIZE,
+    NATIONAL_MOTTO,
+    NATIONAL_NAME,
+    Band,
+    Document,
+    Part,
+    Table,
+    Text,
+    column_groups,
+    column_points,
+    printable_height,
+    printable_width,
+)
+
+FONT = "Times New Roman"
+VI = "[$-42A]"  # the Vietnamese locale: 1.250.000 and 7,5 wherever the file is opened
+NUMBER_FORMATS = {"int": VI + "#,##0", "money": VI + "#,##0", "decimal": VI + "#,##0.0#",
+                  "percent": VI + "0.0%", "date": "dd/mm/yyyy"}
+INCH = 25.4
+SLACK = 0.95  # of the printable width: suites round column widths differently (LibreOffice ~2 % wider)
+
+
+def _formats(book, size: float, title_size: float) -> dict:
+    base = {"font_name": FONT, "font_size": size, "valign": "top"}
+    center = base | {"align": "center"}
+    cell = base | {"border": 1, "text_wrap": True}
+    styles = {
+        "plain": center | {"text_wrap": True},
+        "bold": center | {"bold": True, "text_wrap": True},
+        "motto": center | {"bold": True, "underline": 1},
+        "italic": center | {"italic": True, "text_wrap": True},
+        "title": center | {"bold": True, "font_size": title_size, "text_wrap": True},
+        "body": base | {"text_wrap": True, "align": "justify"},
+        "section": base | {"bold": True, "text_wrap": True},
+        "bold_center": center | {"bold": True, "text_wrap": True},
+        "italic_center": center | {"italic": True, "text_wrap": True},
+        "center": center | {"text_wrap": True},
+        "header": center | {"bold": True, "border": 1, "text_wrap": True, "valign": "vcenter"},
+        "band": cell | {"bold": True},
+        "empty": cell | {"italic": True, "align": "center"},
+        "text": cell,
+        "cell_center": cell | {"align": "center"},
+        "recipients_title": base | {"bold": True, "italic": True},
+        "recipients": base | {"font_size": max(size - 1, MIN_FONT_SIZE + 2), "text_wrap": True},
+    }
+    for kind, num_format in NUMBER_FORMATS.items():
+        styles[kind] = base | {"border": 1, "num_format": num_format,
+                               "align": "center" if kind == "date" else "right"}
+    styles["center_kind"] = styles["cell_center"]
+    return {key: book.add_format(props) for key, props in styles.items()}
+
+
+class _SheetWriter:
+    """Writes one part: keeps each row's height and role so the page breaks can be planned."""
+
+    def __init__(self, book, part: Part, doc: Document, fmt: dict):
+        self.part, self.doc, self.fmt, self.size = part, doc, fmt, doc.font_size
+        self.ws = book.add_worksheet(part.sheet)
+        self.landscape = part.is_landscape
+        self.capacity = printable_width(self.landscape) * SLACK
+        self.grid = self._grid()
+        self.widths = [column_points(w) for w in self.grid]
+        self.scale = self._scale()
+        self.row = 0
+        self.heights: dict[int, float] = {}
+        self.header_row: int | None = None
+        self.table_rows: list[int] = []  # the data rows of the last table
+        self.closing_start: int | None = None
+        self.v_breaks: list[int] = []
+
+    # -- the grid -------------------------------------------------------------------------------------------------
+    def _grid(self) -> list[float]:
+        tables = self.part.tables
+        if not tables:
+            return [6, 40, 20, 30]
+        widest = max(tables, key=lambda t: len(t.columns))
+        return [c.width for c in widest.columns]
+
+    def _scale(self) -> int:
+        """Print scale in percent: 100 when the grid fits, down to what keeps 9 pt, else 100 and the
+        table is split by columns (vertical page breaks)."""
+        total = sum(self.widths)
+        if total <= self.capacity:
+            return 100
+        fit = int(self.capacity / total * 100)
+        floor = int(MIN_FONT_SIZE / min(self.size, self.part.title_size) * 100 + 0.999)
+        return max(fit, floor)
+
+    def span(self, first: int, last: int) -> float:
+        return sum(self.widths[first:last + 1])
+
+    def halves(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """The two heading (and signature) blocks: the left about 40 % of the width."""
+        last = len(self.grid) - 1
+        if last == 0:
+            return (0, 0), (0, 0)
+        total, used, split = sum(self.widths), 0.0, 1
+        for i, w in enumerate(self.widths):
+            used += w
+            if used >= total * 0.42:
+                split = max(1, min(i + 1, last))
+                break
+        return (0, split - 1), (split, last)
+
+    # -- writing ----------------------------------------------------------------------------------------------
+    def set_height(self, row: int, height: float) -> None:
+        self.heights[row] = max(self.heights.get(row, 0.0), height)
+        self.ws.set_row(row, self.heights[row])
+
+    def text_height(self, value, width: float, size: float, bold=False, italic=False) -> float:
+        lines = metrics.lines_needed(value, width, size, bold, italic)
+        return lines * metrics.line_height(size) + (1.5 if lines > 1 else 0)
+
+    def write(self, row: int, col: int, value, style: str) -> None:
+        fmt = self.fmt[style]
+        if value is None or value == "":
+            self.ws.write_blank(row, col, None, fmt)
+        elif isinstance(value, bool):
+            self.ws.write_string(row, col, "x" if value else "", fmt)
+        elif isinstance(value, int | float) and style in NUMBER_FORMATS:
+            self.ws.write_number(row, col, value, fmt)
+        elif isinstance(value, int | float) and style in ("cell_center", "text"):
+            self.ws.write_number(row, col, value, fmt)
+        elif isinstance(value, date) and style == "date":
+            self.ws.write_datetime(row, col, value, fmt)
+        else:
+            self.ws.write_string(row, col, str(value), fmt)
+
+    def merged(self, row: int, cols: tuple[int, int], value, style: str, size: float | None = None,
+               bold=False, italic=False) -> None:
+        if cols[0] == cols[1]:
+            self.write(row, cols[0], value, style)
+        else:
+            self.ws.merge_range(row, cols[0], row, cols[1], "", self.fmt[style])
+            self.write(row, cols[0], value, style)
+        self.set_height(row, self.text_height(value, self.span(*cols), size or self.size, bold, italic))
+
+    def heading(self) -> None:
+        h = self.doc.heading
+        left, right = self.halves()
+        rows = [((h.authority, "plain", False), (NATIONAL_NAME, "bold", True)),
+                ((h.organisation, "bold", True), (NATIONAL_MOTTO, "motto", True))]
+        for (lv, ls, lb), (rv, rs, rb) in rows:
+            self.merged(self.row, left, lv, ls, bold=lb)
+            self.merged(self.row, right, rv, rs, bold=rb)
+            self.row += 1
+        self.merged(self.row, left, h.number, "plain")
+        self.merged(self.row, right, h.place_date, "italic", italic=True)
+        self.row += 2
+        last = len(self.grid) - 1
+        self.merged(self.row, (0, last), self.part.title, "title", size=self.part.title_size, bold=True)
+        self.row += 1
+        for line in self.part.subtitle:
+            self.merged(self.row, (0, last), line, "italic_center", italic=True)
+            self.row += 1
+        self.row += 1
+
+    def text_block(self, block: Text) -> None:
+        last = len(self.grid) - 1
+        bold = block.style in ("section", "bold_center")
+        italic = block.style == "italic_center"
+        for line in block.text.split("\n") or [""]:
+            self.merged(self.row, (0, last), line, block.style, bold=bold, italic=italic)
+            self.row += 1
+
+    def table(self, table: Table) -> None:
+        last_grid = len(self.grid) - 1
+        if table.caption:
+            self.merged(self.row, (0, last_grid), table.caption, "section", bold=True)
+            self.row += 1
+        n = len(table.columns)
+        # a table narrower than the grid: its last column spans the rest
+        spans = [(i, i) for i in range(n - 1)] + [(n - 1, last_grid)] if n else []
+        for (first, last), column in zip(spans, table.columns, strict=True):
+            self.merged(self.row, (first, last), column.title, "header", bold=True)
+        if self.header_row is None:
+            self.header_row = self.row
+        self.row += 1
+        self.table_rows = []
+        for values in table.rows:
+            if isinstance(values, Band):
+                self.merged(self.row, (0, last_grid), values.text, "band", bold=True)
+            else:
+                for (first, last), column, value in zip(spans, table.columns, values, strict=False):
+                    style = {"text": "text", "center": "cell_center"}.get(column.kind, column.kind)
+                    if isinstance(value, str) and column.numeric:
+                        style = "cell_center" if column.kind != "text" else "text"
+                    self.merged(self.row, (first, last), value, style)
+            self.table_rows.append(self.row)
+            self.row += 1
+        if not table.rows and table.empty_text:
+            self.merged(self.row, (0, last_grid), table.empty_text, "empty", italic=True)
+            self.table_rows.append(self.row)
+            self.row += 1
+        self.row += 1
+
+    def closing(self) -> None:
+        part = self.part
+        if not part.signatures and not part.recipients:
+            return
+        left, right = self.halves()
+        self.closing_start = self.row
+        start = self.row
+        signatures = list(part.signatures)
+        main = signatures.pop() if signatures else None
+        other = signatures[0] if signatures else None
+        for sig, cols in ((other, left), (main, right)):
+            if sig is None:
+                continue
+            row = start
+            self.merged(row, cols, sig.title, "bold", bold=True)
+            row += 1
+            if sig.hint:
+                self.merged(row, cols, sig.hint, "italic", italic=True)
+                row += 1
+            row += 4  # the space for the signature and the stamp
+            self.merged(row, cols, sig.name, "bold", bold=True)
+            self.row = max(self.row, row + 1)
+        if part.recipients:
+            row = self.row if other else start
+            self.merged(row, left, "Nơi nhận:", "recipients_title", bold=True, italic=True)
+            for line in part.recipients:
+                row += 1
+                self.merged(row, left, line, "recipients", size=max(self.size - 1, MIN_FONT_SIZE + 2))
+            self.row = max(self.row, row + 1)
+
+    # -- the page ----------------------------------------------------------------------------------------------
+    def page_breaks(self) -> list[int]:
+        """Rows before which a page starts: what the suite would do, except that the closing never
+        starts a page alone: the table's last two rows go with it."""
+        usable = printable_height(self.landscape) * 100 / self.scale - 24  # the page number's line
+        default = metrics.line_height(self.size)
+        header = self.heights.get(self.header_row, default) if self.header_row is not None else 0.0
+        breaks, used = [], 0.0
+        for r in range(self.row):
+            h = self.heights.get(r, default)
+            if used + h > usable and used > 0:
+                breaks.append(r)
+                used = header if self.header_row is not None and r > self.header_row else 0.0
+            used += h
+        if self.closing_start is None or not self.table_rows:
+            return breaks
+        keep = self.table_rows[-2:] if len(self.table_rows) > 1 else self.table_rows[-1:]
+        first_kept = keep[0]
+        closing_rows = range(self.closing_start, self.row)
+        # a break inside the closing, or between the table's end and the closing: start the page earlier
+        for b in list(breaks):
+            if first_kept < b <= self.closing_start or b in closing_rows:
+                breaks.remove(b)
+                if first_kept > (self.header_row or 0) + 1:
+                    breaks.append(first_kept)
+        return sorted(set(breaks))
+
+    def finish(self) -> None:
+        ws = self.ws
+        for col, width in enumerate(self.grid):
+            ws.set_column(col, col, width)
+        for r in range(self.row):  # every row an explicit height: no suite sizes anything
+            if r not in self.heights:
+                self.set_height(r, metrics.line_height(self.size))
+        if self.header_row is not None:
+            ws.repeat_rows(self.header_row)
+        ws.set_paper(9)  # A4
+        if self.landscape:
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
+        ws.set_margins(left=MARGINS_MM["left"] / INCH, right=MARGINS_MM["right"] / INCH,
+                       top=MARGINS_MM["top"] / INCH, bottom=MARGINS_MM["bottom"] / INCH)
+        ws.set_print_scale(self.scale)
+        table = max(self.part.tables, key=lambda t: len(t.columns), default=None)
+        if table is not None and sum(self.widths) * self.scale / 100 > self.capacity:
+            groups = column_groups(table, self.capacity * 100 / self.scale)
+            if len(groups) > 1:
+                keys = min(table.key_columns, len(table.columns))
+                if keys:
+                    ws.repeat_columns(0, keys - 1)
+                ws.set_v_pagebreaks([g[keys] for g in groups[1:] if len(g) > keys])
+                ws.print_across()
+        breaks = self.page_breaks()
+        if breaks:
+            ws.set_h_pagebreaks(breaks)
+        ws.set_header('&C&"Times New Roman,Regular"&11&P', {"margin": 0.3})
+        ws.hide_gridlines(2)
+
+
+def render_xlsx(doc: Document) -> bytes:
+    buf = io.BytesIO()
+    book = Workbook(buf)
+    for part in doc.parts:
+        fmt = _formats(book, doc.font_size, part.title_size)
+        writer = _SheetWriter(book, part, doc, fmt)
+        writer.heading()
+        for block in part.blocks:
+            if isinstance(block, Table):
+                writer.table(block)
+            else:
+                writer.text_block(block)
+        writer.closing()
+        writer.finish()
+    book.close()
+    return buf.getvalue()
