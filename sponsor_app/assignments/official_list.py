@@ -12,23 +12,22 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from ..extensions import db
-from ..models import Assignment, MentorRole, School, SchoolYear, Student
-from ..text import fold_key
-from ..timeutil import local_today
 from ..documents.model import (
     Column,
     Document,
     Part,
     Signature,
     Table,
-    date_line,
     filename_part,
     missing_header_fields,
     principal_signature,
     school_heading,
 )
 from ..documents.xlsx import render_xlsx
+from ..extensions import db
+from ..models import Assignment, MentorRole, School, SchoolYear, Student
+from ..text import fold_key
+from ..timeutil import local_today
 from .services import active_assignments, approved_students
 
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
