@@ -82,6 +82,7 @@ EXPORTS: dict[str, str] = {
     "reports.review_xlsx": "year_review_exported",
     "assignments.official_list": "export_assignment_list_print",  # the official list's print view
     "assignments.official_list_xlsx": "export_assignment_list",
+    "assignments.official_list_pdf": "export_assignment_list",
     "emulation.sheet_xlsx": "emulation_exported",  # staff scores: audited as every export is
     "emulation.sheet_print": "emulation_exported",
 }

@@ -13,10 +13,12 @@ from sqlalchemy import select
 import sponsor_app.assignments.cli  # noqa: F401 — registers `flask report assignment-list`
 from sponsor_app.assignments.official_list import (
     build_official_xlsx,
-    date_line,
+    official_document,
     official_filename,
     official_rows,
 )
+from sponsor_app.documents.model import date_line
+from sponsor_app.documents.web import render_html
 from sponsor_app.models import Assignment, AuditLog, Decision, MentorRole, StudentStatus
 from tests.factories import make_class, make_screening, make_student, make_user
 
@@ -243,8 +245,9 @@ def _render(app, world, rows, can_edit_plan=True):
     app.url_build_error_handlers.append(stub)
     try:
         with app.test_request_context("/assignments/official-list"):
+            doc = official_document(world.school, world.year, rows, today=date(2027, 1, 5))
             return render_template("assignments/official_list.html", school=world.school, year=world.year,
-                                   rows=rows, today=date(2027, 1, 5),
+                                   rows=rows, doc=doc, document=render_html(doc),
                                    plan_form=PlanNumberForm(plan_number=world.year.plan_number),
                                    can_edit_plan=can_edit_plan)
     finally:
@@ -261,7 +264,7 @@ def test_print_view(app, world, listed, db):
                      "Đăk Song, ngày 05 tháng 01 năm 2027",
                      "PHÂN CÔNG NHIỆM VỤ HỖ TRỢ HỌC SINH CÓ HOÀN CẢNH KHÓ KHĂN NĂM HỌC 2026 - 2027",
                      "(Kèm theo kế hoạch số: 52/KH-PDP)", "NGƯỜI LẬP DANH SÁCH", "HIỆU TRƯỞNG",
-                     "css/print.css", 'class="btn btn-primary btn-sm js-print"', "official-doc"):
+                     "css/document.css", 'class="btn btn-primary btn-sm js-print"', "doc-part"):
         assert expected in page, expected
     head = page[page.index("<thead>"):page.index("</thead>")]
     positions = [head.index(f">{h}</th>") for h in HEADERS]
@@ -275,8 +278,8 @@ def test_print_view(app, world, listed, db):
     an_row = body[body.rfind("<tr", 0, body.index("Lê Ăn")):body.index("Lê Ăn")]
     assert "official-missing" in an_row
     # Lê Ăn, Nguyễn Văn Đức, Võ Thị Bình, Đặng Văn Cường, Dương Anh Quân have nobody.
-    assert page.count('class="official-missing"') == 5
-    assert page.count('class="official-no-main"') == 1  # Trần Thị Dung: a supporter only
+    assert page.count('class="official-missing') == 5
+    assert page.count('class="official-no-main') == 1  # Trần Thị Dung: a supporter only
     assert "stub/assignments.official_list_xlsx" in page or "official-list.xlsx" in page
     assert 'name="plan_number"' in page and 'value="52/KH-PDP"' in page
 

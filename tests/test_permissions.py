@@ -182,6 +182,7 @@ MATRIX += [
     ("assignments.coverage", "GET", lambda w: "/assignments/coverage", COUNT_READERS, None),
     ("assignments.official_list", "GET", lambda w: "/assignments/official-list", LEADER_ONLY, None),
     ("assignments.official_list_xlsx", "GET", lambda w: "/assignments/official-list.xlsx", LEADER_ONLY, None),
+    ("assignments.official_list_pdf", "GET", lambda w: "/assignments/official-list.pdf", LEADER_ONLY, None),
     ("assignments.plan_number", "POST", lambda w: "/assignments/plan-number", expect(403, leader=302),
      lambda w: {"plan_number": "52/KH-THPT"}),
     # mentors (teacher: main, union: support) and the head of the main mentor's department

@@ -123,7 +123,9 @@ def official_document(school: School, year: SchoolYear, rows: list[OfficialRow],
     table = Table(columns=[Column(HEADERS[0], 5, "center"), Column(HEADERS[1], 20), Column(HEADERS[2], 7, "center"),
                            Column(HEADERS[3], 42), Column(HEADERS[4], 34), Column(HEADERS[5], 24)],
                   rows=[[r.tt, r.student_name, r.class_name, r.circumstances, r.conduct, r.mentors] for r in rows],
-                  empty_text="Chưa có học sinh nào được duyệt đỡ đầu trong năm học này.")
+                  empty_text="Chưa có học sinh nào được duyệt đỡ đầu trong năm học này.",
+                  marks={i: "official-missing" if not r.has_mentor else "official-no-main"
+                         for i, r in enumerate(rows) if not r.has_main})
     part = Part(sheet="Phan cong do dau", title=title_text(year), subtitle=[plan_line(year)], blocks=[table],
                 signatures=[Signature(PREPARER, PREPARER_HINT), principal_signature(school, SIGNER, SIGNER_HINT)],
                 landscape=True, title_size=14)

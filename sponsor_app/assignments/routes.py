@@ -28,8 +28,6 @@ from ..models import (
 from ..pagecache import cached_page
 from ..permissions import can_view_coverage, can_view_pledges, get_in_school_or_404, role_required
 from ..roster.services import enrollment_in
-from ..timeutil import local_today
-from ..xlsx import send_workbook
 from . import services
 from .forms import AssignForm, EndForm, PlanNumberForm, PledgeForm, ReassignForm
 
@@ -239,30 +237,43 @@ def coverage():
 @bp.get("/official-list")
 @role_required(Role.LEADER)
 def official_list():
-    from .official_list import official_rows
+    from ..documents.web import render_html
+    from .official_list import official_document, official_rows
 
     year = require_year()
     form = PlanNumberForm(plan_number=year.plan_number)
     rows = official_rows(current_user.school_id, year)
+    doc = official_document(current_user.school, year, rows)
     page = render_template("assignments/official_list.html", school=current_user.school, year=year,
-                           rows=rows, today=local_today(), plan_form=form, can_edit_plan=True)
+                           rows=rows, doc=doc, document=render_html(doc), plan_form=form, can_edit_plan=True)
     # The print view of the official list: an export like its xlsx (names and circumstances), recorded
     # once the page is built.
     audit.record_view("export_assignment_list_print", year, rows=len(rows))
     return page
 
 
-@bp.get("/official-list.xlsx")
-@role_required(Role.LEADER)
-def official_list_xlsx():
-    from .official_list import build_official_xlsx, official_filename, official_rows
+def _official_list_file(fmt: str):
+    from ..documents.web import send_document
+    from .official_list import official_document, official_rows
 
     year = require_year()
     rows = official_rows(current_user.school_id, year)
-    data = build_official_xlsx(current_user.school, year, rows)
-    audit.record("export_assignment_list", year, rows=len(rows))
+    response = send_document(official_document(current_user.school, year, rows), fmt)
+    audit.record("export_assignment_list", year, rows=len(rows), format=fmt)
     db.session.commit()
-    return send_workbook(data, official_filename(year))
+    return response
+
+
+@bp.get("/official-list.xlsx")
+@role_required(Role.LEADER)
+def official_list_xlsx():
+    return _official_list_file("xlsx")
+
+
+@bp.get("/official-list.pdf")
+@role_required(Role.LEADER)
+def official_list_pdf():
+    return _official_list_file("pdf")
 
 
 @bp.post("/plan-number")

@@ -79,6 +79,7 @@ class Table:
     empty_text: str = ""  # printed across the table when it has no rows
     key_columns: int = 2  # repeated on each page when the table is split by columns (TT, Họ và tên)
     caption: str = ""  # a bold line right above the table
+    marks: dict[int, str] = field(default_factory=dict)  # row index → a class marking it on screen only
 
     @property
     def width(self) -> float:
@@ -209,4 +210,4 @@ def table_slice(table: Table, columns: list[int]) -> Table:
     rows = [row if isinstance(row, Band) else [row[i] if i < len(row) else None for i in columns]
             for row in table.rows]
     return Table(columns=[table.columns[i] for i in columns], rows=rows, empty_text=table.empty_text,
-                 key_columns=min(table.key_columns, len(columns)), caption=table.caption)
+                 key_columns=min(table.key_columns, len(columns)), caption=table.caption, marks=table.marks)

@@ -55,6 +55,7 @@ class _Cell:
 @dataclass
 class _Row:
     cells: list[_Cell]
+    mark: str = ""
 
 
 @dataclass
@@ -72,7 +73,7 @@ class _Table:
 
 def _view(table: Table) -> _Table:
     rows = []
-    for row in table.rows:
+    for index, row in enumerate(table.rows):
         if isinstance(row, Band):
             rows.append(_BandRow(row.text))
             continue
@@ -82,7 +83,7 @@ def _view(table: Table) -> _Table:
             text = vi_number(value, column.kind) if column.numeric or isinstance(value, date) else (
                 "" if value is None else str(value))
             cells.append(_Cell(text, kind))
-        rows.append(_Row(cells))
+        rows.append(_Row(cells, table.marks.get(index, "")))
     return _Table([_Column(c.title, column_points(c.width)) for c in table.columns], rows, table.empty_text,
                   table.caption)
 
@@ -131,6 +132,21 @@ def render(doc: Document, fmt: str) -> bytes:
     if fmt == "xlsx":
         return render_xlsx(doc)
     raise ValueError(f"unknown document format {fmt!r}")
+
+
+def format_of(path) -> str:
+    """The format a file name asks for: `--out list.pdf` writes a PDF, `--out list.xlsx` a workbook."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise ValueError(f"the file name must end in .xlsx or .pdf, not {Path(path).name!r}")
+    return suffix
+
+
+def write_document(doc: Document, path) -> str:
+    """Write the document to `path` in the format its extension names; returns the format."""
+    fmt = format_of(path)
+    Path(path).write_bytes(render(doc, fmt))
+    return fmt
 
 
 def send_document(doc: Document, fmt: str) -> Response:

@@ -47,7 +47,8 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, literal, or_, select, union_all
 
 from .. import audit
-from ..assignments.official_list import _class_key, date_line, mentors_text_of, year_label
+from ..assignments.official_list import _class_key, mentors_text_of, year_label
+from ..documents.model import date_line
 from ..emulation import export as emulation_export
 from ..emulation import results as emulation_results
 from ..exceptions import RuleError
