@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
+
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
 FONT_SIZE = 12.0  # Times New Roman 12–14 (Decree 30/2020, appendix I); tables at 12
@@ -145,14 +147,14 @@ class Document:
 # The heading of a school's document
 
 
-HEADER_FIELDS = (("governing_body", "Cơ quan chủ quản (Sở/Phòng GD&ĐT)"), ("place_name", "Địa danh ghi ngày tháng"),
-                 ("principal_name", "Họ tên Hiệu trưởng"))
+HEADER_FIELDS = (("governing_body", _l("Cơ quan chủ quản")), ("place_name", _l("Địa danh ghi trên văn bản")),
+                 ("principal_name", _l("Hiệu trưởng")))  # the labels of the school form
 
 
 def missing_header_fields(school) -> list[str]:
     """The labels of the school's header data still empty: a document printed without them is
     incomplete (the setup checklist and the document pages say so)."""
-    return [label for name, label in HEADER_FIELDS if not (getattr(school, name, None) or "").strip()]
+    return [str(label) for name, label in HEADER_FIELDS if not (getattr(school, name, None) or "").strip()]
 
 
 def date_line(place_name: str | None, day: date) -> str:

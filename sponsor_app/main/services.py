@@ -5,12 +5,14 @@ from datetime import date
 
 from sqlalchemy import and_, case, func, literal, select
 
+from ..documents.model import missing_header_fields
 from ..extensions import db
 from ..models import (
     ClassGroup,
     Department,
     Enrollment,
     Role,
+    School,
     SchoolYear,
     Student,
     StudentStatus,
@@ -63,8 +65,10 @@ def school_counts(school_id: int, year: SchoolYear | None) -> SchoolCounts:
     return counts
 
 
-def setup_checklist(school_id: int, year: SchoolYear | None, counts: SchoolCounts) -> list[tuple[str, bool, str]]:
-    """What an admin still has to set up: (label key, done, endpoint)."""
+def setup_checklist(school_id: int, year: SchoolYear | None, counts: SchoolCounts) -> list[tuple[str, bool, str, list]]:
+    """What an admin still has to set up: (label key, done, endpoint, what is missing)."""
+    school = db.session.get(School, school_id)
+    header_missing = missing_header_fields(school)
     heads = db.session.scalar(
         select(func.count()).select_from(Department)
         .where(Department.school_id == school_id, Department.head_id.is_not(None))
@@ -74,11 +78,13 @@ def setup_checklist(school_id: int, year: SchoolYear | None, counts: SchoolCount
         .where(User.school_id == school_id, User.password_hash.is_not(None), User.active.is_(True))
     )
     return [
-        ("year", year is not None, "admin.years"),
-        ("departments", counts.departments > 0 and heads == counts.departments, "admin.departments"),
-        ("staff", counts.staff > 1 and accounts_with_password > 1, "admin.users"),
-        ("classes", counts.classes > 0, "admin.classes"),
-        ("students", counts.students > 0, "imports.upload"),
+        # the header of every official document (Decree 30/2020): printed incomplete without it
+        ("school", not header_missing, "admin.school", header_missing),
+        ("year", year is not None, "admin.years", []),
+        ("departments", counts.departments > 0 and heads == counts.departments, "admin.departments", []),
+        ("staff", counts.staff > 1 and accounts_with_password > 1, "admin.users", []),
+        ("classes", counts.classes > 0, "admin.classes", []),
+        ("students", counts.students > 0, "imports.upload", []),
     ]
 
 
