@@ -122,7 +122,9 @@ def _css() -> str:
 def render_pdf(doc: Document) -> bytes:
     from weasyprint import HTML  # imported here: its system libraries load once, on the first PDF
 
-    html = render_template("documents/pdf.html", doc=doc, pages=layout(doc), css=_css())
+    # the template alone, without the app's context processors: the command line has no user or request
+    template = current_app.jinja_env.get_template("documents/pdf.html")
+    html = template.render(doc=doc, pages=layout(doc), css=_css())
     return HTML(string=html, base_url=str(CSS_FILE)).write_pdf()
 
 
