@@ -88,6 +88,7 @@ EXPORTS: dict[str, str] = {
 }
 
 NAMES_NO_STUDENT: dict[str, str] = {
+    "emulation.sheet_pdf": "emulation_exported",
     "static": "style sheets, scripts and images",
     "main.healthz": "the health check",
     "main.index": "a redirect to the user's home page",

@@ -21,7 +21,6 @@ from sqlalchemy import event, select
 from sponsor_app.emulation import results, rubric, scoring, services
 from sponsor_app.emulation.scoring import MonthInputs, SemesterInputs
 from sponsor_app.exceptions import RuleError
-from sponsor_app.forms import format_points
 from sponsor_app.models import (
     Assignment,
     AuditLog,
@@ -437,12 +436,16 @@ def test_xlsx_read_back_and_audited(casework, db, union_client):
     response = union_client.get("/emulation/sheet/s1.xlsx")
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["Cá nhân", "Tập thể", "Đề nghị khen thưởng"]
+    assert book.sheetnames == ["Cá nhân", "Điểm các tháng", "Tập thể", "Đề nghị khen thưởng"]
     rows = [[c.value for c in r] for r in book["Cá nhân"].iter_rows()]
+    header = next(r for r in rows if r[0] == "Hạng")
     teacher = next(r for r in rows if r[1] == w.teacher.full_name)
     assert teacher[0] == 2 and teacher[3] == 1 and "Chưa đạt" in teacher  # second in the school, first in Toán
     expected = _row(results.semester_sheet(w.year, 1, local_today()), w.teacher)  # the export is as of today
-    assert format_points(expected["total"]) in teacher and "100" in teacher
+    # the scores are numbers the union can sum and sort: the total, the manual score, the percentage
+    assert teacher[header.index("Tổng")] == pytest.approx(expected["total"])
+    assert teacher[header.index("Tỉ lệ")] == pytest.approx(expected["percent"] / 100)
+    assert 4 in teacher and not any(isinstance(v, str) and v.replace(",", "").isdigit() for v in teacher)
     assert all(not (isinstance(c.value, str) and c.value.startswith("=")) for ws in book for r in ws.iter_rows()
                for c in r)
     assert book["Cá nhân"].page_setup.paperSize == 9

@@ -374,6 +374,8 @@ MATRIX += [
     ("emulation.contests", "GET", lambda w: "/emulation/contests", EMULATION, None),
     ("emulation.answer", "POST", lambda w: f"/emulation/contests/{w.contest.id}/answer", expect(403, union=200),
      BLANK_FORM),
+    ("emulation.sheet_pdf", "GET", lambda w: "/emulation/sheet/s1.pdf", EMULATION, None),
+    ("emulation.sheet_pdf", "GET", lambda w: "/emulation/sheet/2026-11.pdf", EMULATION, None),
     ("emulation.answer", "POST", lambda w: f"/emulation/contests/{w.other_school_contest.id}/answer",
      expect(404), BLANK_FORM),
 ]

@@ -1,21 +1,35 @@
 """The emulation result as a document for the emulation council: the individual ranking, the
-collective (department) ranking and the proposed commendations with their evidence, as an A4
-Times New Roman workbook (one sheet per part) and the print view (the same tables).
+collective (department) ranking and the proposed commendations with their evidence, as one
+`Document` (documents/model.py) rendered as the workbook (one sheet per part), the print view and
+the PDF. Scores are numbers (decimal and percent cells), so the union can sum and sort them.
 
 Like the other official documents, the workbook stays Vietnamese whatever the interface language.
 Only staff names, scores and indicators: no student appears in it.
 """
 
-import io
 from datetime import date
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from .. import audit
+from ..documents.model import (
+    HEADER_FIELDS,
+    Column,
+    Document,
+    Part,
+    Signature,
+    Table,
+    column_points,
+    filename_part,
+    missing_header_fields,
+    principal_signature,
+    printable_width,
+    school_heading,
+)
+from ..documents.xlsx import render_xlsx
 from ..forms import format_points
 from ..models import School, SchoolYear
-from ..xlsx import OfficialSheet, Workbook
 
 CAMPAIGN = "CUỘC VẬN ĐỘNG \"MỖI CÁN BỘ, GIÁO VIÊN NHẬN ĐỠ ĐẦU MỘT HỌC SINH CÓ NGUY CƠ BỎ HỌC\""
 KIND_TEXT = {"praise": "Biểu dương", "reward": "Khen thưởng"}
@@ -64,48 +78,93 @@ def evidence_text(c: dict) -> str:
     return "; ".join(parts)
 
 
-def individual_table(result: dict) -> tuple[list[str], list[list]]:
-    """(headers, rows) of the individual ranking of any sheet."""
+def _points(value) -> float | None:
+    """A score as a number cell (None: nothing scored), to the hundredth as the sheet computes it."""
+    return None if value is None else round(float(value), 2)
+
+
+def _fraction(percent) -> float | None:
+    """87.5 (the sheet's percent) → 0.875 (a percent cell: 87,5 %)."""
+    return None if percent is None else round(float(percent) / 100, 4)
+
+
+# What a table may take of a landscape page: the workbook's columns print wider in LibreOffice than
+# in Excel (about 8 %), and a table wider than its page is printed by columns.
+TABLE_BUDGET = printable_width(True) * 0.92
+
+
+def _criterion_width(fixed: list[Column], count: int) -> float:
+    """The width of each criterion's column: what is left of the page once the other columns are
+    placed, shared out (7.5 to 12 characters: the labels wrap over a few lines, no word cut). A
+    rubric too large for the page prints by columns, the rank and the name repeated."""
+    left = TABLE_BUDGET - sum(column_points(c.width) for c in fixed)
+    width = 12.0
+    while width > 7.5 and column_points(width) * count > left:
+        width -= 0.5
+    return width
+
+
+def individual_columns(result: dict) -> list[Column]:
+    """The columns of the individual ranking: the scores are numbers (decimal, percent), the
+    criteria's labels written whole (wrapped in their header cell). The month's and the semester's
+    leave out the maximum (the percentage says it) so that five criteria fit the page."""
     kind = result["kind"]
+    head = [Column("Hạng", 6, "int"), Column("Họ và tên", 18), Column("Tổ", 10.5),
+            Column("Hạng trong tổ", 6, "int")]
+    tail = [Column("Tỉ lệ", 8.5, "percent"), Column("Xếp loại", 9)]
     if kind == "year":
-        headers = ["Hạng", "Họ và tên", "Tổ", "Hạng trong tổ", "Học kỳ I", "Học kỳ II", "Cả năm", "Tối đa",
-                   "Tỉ lệ (%)", "Xếp loại"]
-        rows = [[r["rank"], r["name"], r["department"], r["department_rank"], _total(r.get("s1")), _total(r.get("s2")),
-                 format_points(r["total"]), format_points(r["max"]), format_points(r["percent"]), r["band"] or ""]
-                for r in result["rows"]]
-        return headers, rows
-    criteria = result["criteria"]
-    months = result.get("months", []) if kind == "semester" else []
-    headers = ["Hạng", "Họ và tên", "Tổ", "Hạng trong tổ", *[month_title(k) for k in months]]
-    if kind == "semester":
-        headers.append("Điểm các tháng")
-    headers += [f"{c['label']} ({format_points(c['max'])})" for c in criteria]
-    headers += ["Cộng", "Trừ", "Tổng", "Tối đa", "Tỉ lệ (%)", "Xếp loại"]
+        return head + [Column("Học kỳ I", 9, "decimal"), Column("Học kỳ II", 9, "decimal"),
+                       Column("Cả năm", 9, "decimal"), Column("Tối đa", 7, "decimal")] + tail
+    months = [Column("Điểm các tháng", 7, "decimal")] if kind == "semester" else []
+    totals = [Column("Cộng", 6, "decimal"), Column("Trừ", 5, "decimal"), Column("Tổng", 6, "decimal")]
+    width = _criterion_width(head + months + totals + tail, len(result["criteria"]))
+    criteria = [Column(f"{c['label']} ({format_points(c['max'])})", width, "decimal") for c in result["criteria"]]
+    return head + months + criteria + totals + tail
+
+
+def individual_rows(result: dict) -> list[list]:
+    """The rows of the individual ranking, numbers as numbers (an empty cell: nothing to score)."""
+    kind = result["kind"]
     rows = []
     for r in result["rows"]:
         line = [r["rank"], r["name"], r["department"], r["department_rank"]]
-        if kind == "semester":
-            line += [format_points(r["months"].get(k)) if k in r["months"] else "" for k in months]
-            line.append(format_points(r["month_part"]))
-        for c in criteria:
-            cell = r["cells"].get(str(c["id"]), {})
-            line.append(format_points(cell.get("points")) if cell.get("points") is not None else "")
-        line += [format_points(r["bonus"]) if r["bonus"] else "", format_points(r["penalty"]) if r["penalty"] else "",
-                 format_points(r["total"]), format_points(r["max"]), format_points(r["percent"]), r["band"] or ""]
+        if kind == "year":
+            line += [_points(r["s1"]["total"]) if r.get("s1") else None,
+                     _points(r["s2"]["total"]) if r.get("s2") else None, _points(r["total"]), _points(r["max"])]
+        else:
+            if kind == "semester":
+                line.append(_points(r["month_part"]))
+            for c in result["criteria"]:
+                line.append(_points(r["cells"].get(str(c["id"]), {}).get("points")))
+            line += [_points(r["bonus"]) if r["bonus"] else None, _points(r["penalty"]) if r["penalty"] else None,
+                     _points(r["total"])]
+        line += [_fraction(r["percent"]), r["band"] or ""]
         rows.append(line)
-    return headers, rows
+    return rows
 
 
-def _total(part: dict | None) -> str:
-    return format_points(part["total"]) if part else ""
+def month_columns(result: dict) -> list[Column]:
+    """The semester's months, one column each, and the part of the total they make."""
+    method = "trung bình" if result.get("settings", {}).get("semester_method") == "mean" else "tổng"
+    return [Column("Hạng", 5, "int"), Column("Họ và tên", 20), Column("Tổ", 12),
+            *[Column(month_title(k), 9, "decimal") for k in result.get("months", [])],
+            Column(f"Điểm các tháng ({method})", 11, "decimal"), Column("Tối đa", 8, "decimal")]
 
 
-DEPARTMENT_HEADERS = ["Hạng", "Tổ", "Số người được đánh giá", "Tỉ lệ điểm bình quân (%)", "Xếp loại"]
-COMMENDATION_HEADERS = ["TT", "Hình thức", "Tập thể / cá nhân", "Tên", "Tổ", "Xếp loại", "Minh chứng", "Duyệt"]
+def month_rows(result: dict) -> list[list]:
+    return [[r["rank"], r["name"], r["department"], *[_points(r["months"].get(k)) for k in result.get("months", [])],
+             _points(r["month_part"]), _points(r.get("month_part_max"))] for r in result["rows"]]
+
+
+DEPARTMENT_COLUMNS = [Column("Hạng", 6, "int"), Column("Tổ", 26), Column("Số người được đánh giá", 14, "int"),
+                      Column("Tỉ lệ điểm bình quân", 14, "percent"), Column("Xếp loại", 14)]
+COMMENDATION_COLUMNS = [Column("TT", 5, "int"), Column("Hình thức", 10), Column("Tập thể / cá nhân", 10),
+                        Column("Tên", 18), Column("Tổ", 11), Column("Xếp loại", 10), Column("Minh chứng", 46),
+                        Column("Duyệt", 10)]
 
 
 def department_rows(result: dict) -> list[list]:
-    return [[d["rank"], d["name"], d["members"], format_points(d["percent"]), d["band"] or ""]
+    return [[d["rank"], d["name"], d["members"], _fraction(d["percent"]), d["band"] or ""]
             for d in result.get("departments", [])]
 
 
@@ -124,52 +183,65 @@ def _commendation_rows(result: dict) -> list[list]:
     return rows
 
 
-def date_line(place: str | None, day: date) -> str:
-    return f"{place or '…'}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+UNION_SIGNER = "TM. BCH CÔNG ĐOÀN"
+UNION_HINT = "(Ký, ghi rõ họ tên)"
+# Where each result goes: the month's sheet (the union's) to leadership and the departments; the
+# semester's and the year's (the principal's) to the emulation council and the union.
+MONTH_RECIPIENTS = ["- Ban Giám hiệu (để báo cáo);", "- Các tổ chuyên môn;", "- Lưu: CĐ."]
+TERM_RECIPIENTS = ["- Hội đồng Thi đua - Khen thưởng;", "- BCH Công đoàn;", "- Lưu: VT."]
+NUMBER = "Số:" + "\u00a0" * 8 + "/BC-…"  # the school's result carries the number line, filled in by hand
 
 
-def _document_sheet(book, name, school: School, doc_title: str, headers, rows, widths, today: date,
-                    signer: str) -> None:
-    sheet = OfficialSheet(book, name)
-    last = len(headers) - 1
-    split = max(1, last // 2)
-    sheet.merged(0, (0, split), (school.governing_body or "").upper(), "plain")
-    sheet.merged(0, (split + 1, last), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "bold")
-    sheet.merged(1, (0, split), school.name.upper(), "bold")
-    sheet.merged(1, (split + 1, last), "Độc lập - Tự do - Hạnh phúc", "motto")
-    sheet.merged(2, (split + 1, last), date_line(school.place_name, today), "italic")
-    sheet.merged(4, (0, last), doc_title, "title")
-    sheet.ws.set_row(4, 48)
-    header_row = 6
-    sheet.headers(header_row, headers)
-    for i, values in enumerate(rows, start=header_row + 1):
-        for col, value in enumerate(values):
-            sheet.text(i, col, value, "cell_center" if col == 0 else "cell")
-    foot = header_row + len(rows) + 2
-    sheet.merged(foot, (split + 1, last), signer, "bold")
-    sheet.merged(foot + 1, (split + 1, last), "(Ký, ghi rõ họ tên)", "italic")
-    sheet.finish(widths + [12] * (len(headers) - len(widths)), header_row)
+def status_line(result: dict) -> str:
+    """Whether the figures are final: "(Kết quả đã duyệt, khóa ngày 20/01/2027)" or "(Số liệu đến ngày …)"."""
+    if result["evaluation"]["status"] == "locked" and result.get("locked_on"):
+        return f"(Kết quả đã duyệt, khóa ngày {date.fromisoformat(result['locked_on']):%d/%m/%Y})"
+    return f"(Số liệu đến ngày {date.fromisoformat(result['as_of']):%d/%m/%Y}, kết quả chưa khóa)"
+
+
+def document(result: dict, school: School, year: SchoolYear, today: date) -> Document:
+    """The result as an official document: the individual ranking, the departments and (semester,
+    year) the commendations, one part (a sheet, a page) each. The month's sheet is the union's,
+    signed by its executive committee; the semester's and the year's are the principal's."""
+    month = result["kind"] == "month"
+    period = period_text(result, year).upper()
+    signatures = [Signature(UNION_SIGNER, UNION_HINT)] if month else [principal_signature(school)]
+    recipients = MONTH_RECIPIENTS if month else TERM_RECIPIENTS
+    status = status_line(result)
+
+    def part(sheet: str, doc_title: str, table: Table) -> Part:
+        return Part(sheet=sheet, title=doc_title, subtitle=[status], blocks=[table], signatures=signatures,
+                    recipients=recipients)
+
+    parts = [part("Cá nhân", title(result, year), Table(
+        individual_columns(result), individual_rows(result), caption="I. Cá nhân",
+        empty_text="Chưa có cán bộ, giáo viên được đánh giá."))]
+    if result["kind"] == "semester" and result.get("months"):
+        parts.append(part("Điểm các tháng", f"ĐIỂM THI ĐUA CÁC THÁNG — {period}", Table(
+            month_columns(result), month_rows(result), caption="Điểm của từng tháng (phần điểm các tháng của mục I)",
+            empty_text="Chưa có cán bộ, giáo viên được đánh giá.")))
+    parts.append(part("Tập thể", f"KẾT QUẢ CỦA CÁC TỔ (TẬP THỂ) — {period}", Table(
+        DEPARTMENT_COLUMNS, department_rows(result), caption="II. Tập thể (các tổ)", key_columns=2,
+        empty_text="Chưa có tổ được đánh giá.")))
+    if not month:
+        parts.append(part("Đề nghị khen thưởng", f"DANH SÁCH ĐỀ NGHỊ BIỂU DƯƠNG, KHEN THƯỞNG — {period}", Table(
+            COMMENDATION_COLUMNS, commendation_rows(result), caption="III. Đề nghị biểu dương, khen thưởng",
+            key_columns=4, empty_text="Không có đề nghị.")))
+    missing = missing_header_fields(school)
+    if month:  # the union signs: the principal's name is not printed
+        missing = [label for name, label in HEADER_FIELDS if label in missing and name != "principal_name"]
+    return Document(kind=f"emulation-{result['key']}", filename=filename(result, year),
+                    heading=school_heading(school, today, "" if month else NUMBER), parts=parts, missing=missing)
 
 
 def build_xlsx(result: dict, school: School, year: SchoolYear, today: date) -> bytes:
     """The workbook: the individual ranking, the departments and (semester, year) the commendations."""
-    buf = io.BytesIO()
-    book = Workbook(buf)
-    signer = "HIỆU TRƯỞNG" if result["kind"] != "month" else "TM. BCH CÔNG ĐOÀN"
-    headers, rows = individual_table(result)
-    _document_sheet(book, "Cá nhân", school, title(result, year), headers, rows, [6, 24, 14, 8], today, signer)
-    _document_sheet(book, "Tập thể", school, "KẾT QUẢ CỦA CÁC TỔ (TẬP THỂ) — " + period_text(result, year).upper(),
-                    DEPARTMENT_HEADERS, department_rows(result), [6, 24, 14, 14, 12], today, signer)
-    if result["kind"] != "month":
-        _document_sheet(book, "Đề nghị khen thưởng", school,
-                        "DANH SÁCH ĐỀ NGHỊ BIỂU DƯƠNG, KHEN THƯỞNG — " + period_text(result, year).upper(),
-                        COMMENDATION_HEADERS, commendation_rows(result), [5, 12, 12, 24, 14, 10, 60, 11], today, signer)
-    book.close()
-    return buf.getvalue()
+    return render_xlsx(document(result, school, year, today))
 
 
 def filename(result: dict, year: SchoolYear) -> str:
-    return f"thi-dua-{year.name}-{result['key']}.xlsx"
+    """The file's name without its extension (.xlsx or .pdf)."""
+    return f"thi-dua-{filename_part(year.name)}-{result['key']}"
 
 
 def record_export(result: dict, year: SchoolYear, fmt: str, *, via: str = "web", user=None) -> None:

@@ -1,5 +1,5 @@
 """Emulation scoring: the rubric, the month / semester / year sheets, the staff member's own
-breakdown with contests, the union's answers, leadership's lock; xlsx and print view."""
+breakdown with contests, the union's answers, leadership's lock; xlsx, PDF and print view."""
 
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -28,7 +28,6 @@ from ..permissions import (
 )
 from ..text import nfc
 from ..timeutil import local_today
-from ..xlsx import send_workbook
 from . import export, results, rubric, services
 from .forms import (
     AdjustmentForm,
@@ -363,32 +362,41 @@ def unlock(key: str):
     return redirect(url_for("emulation.sheet", key=key))
 
 
+def _sheet_file(key: str, fmt: str):
+    from ..documents.web import send_document
+
+    year = require_year()
+    result, today = _sheet_or_404(year, key)
+    response = send_document(export.document(result, current_user.school, year, today), fmt)
+    export.record_export(result, year, fmt)
+    db.session.commit()
+    return response
+
+
 @bp.get("/sheet/<key>.xlsx")
 @role_required(*VIEWERS)
 def sheet_xlsx(key: str):
-    year = require_year()
-    result, today = _sheet_or_404(year, key)
-    content = export.build_xlsx(result, current_user.school, year, today)
-    export.record_export(result, year, "xlsx")
-    db.session.commit()
-    return send_workbook(content, export.filename(result, year))
+    return _sheet_file(key, "xlsx")
+
+
+@bp.get("/sheet/<key>.pdf")
+@role_required(*VIEWERS)
+def sheet_pdf(key: str):
+    return _sheet_file(key, "pdf")
 
 
 @bp.get("/sheet/<key>/print")
 @role_required(*VIEWERS)
 def sheet_print(key: str):
+    from ..documents.web import render_html
+
     year = require_year()
     result, today = _sheet_or_404(year, key)
+    doc = export.document(result, current_user.school, year, today)
+    page = render_template("emulation/print.html", year=year, key=key, doc=doc, document=render_html(doc))
     export.record_export(result, year, "print")
     db.session.commit()
-    headers, rows = export.individual_table(result)
-    return render_template("emulation/print.html", year=year, key=key, result=result, headers=headers, rows=rows,
-                           title=export.title(result, year), school=current_user.school,
-                           date_line=export.date_line(current_user.school.place_name, today),
-                           department_headers=export.DEPARTMENT_HEADERS, departments=export.department_rows(result),
-                           commendation_headers=export.COMMENDATION_HEADERS,
-                           commendations=export.commendation_rows(result),
-                           signer="HIỆU TRƯỞNG" if result["kind"] != "month" else "TM. BCH CÔNG ĐOÀN")
+    return page
 
 
 # --- the staff member's own score -------------------------------------------------------------------
