@@ -73,6 +73,7 @@ VIEWS: dict[str, str] = {
 
 EXPORTS: dict[str, str] = {
     "screening.export": "export_at_risk_list",
+    "screening.export_pdf": "export_at_risk_list",
     "attention.export": "export_attention",
     "dashboard.export": "export_dashboard",
     "departments.report_xlsx": "export_department_report_xlsx",

@@ -155,6 +155,7 @@ MATRIX += [
      expect(404), lambda w: {"decision": "approved"}),
     ("screening.at_risk_list", "GET", lambda w: "/screening/list", LEADER_ONLY, None),
     ("screening.export", "GET", lambda w: "/screening/list.xlsx", LEADER_ONLY, None),
+    ("screening.export_pdf", "GET", lambda w: "/screening/list.pdf", LEADER_ONLY, None),
     ("screening.summary", "GET", lambda w: "/screening/summary",
      expect(403, leader=200, depthead=200, union=200), None),
     ("screening.criteria", "GET", lambda w: "/screening/criteria", expect(403, admin=200, leader=200), None),

@@ -214,12 +214,19 @@ def test_list_filters_and_sorting(leader_client, world, listed):
 def test_export_is_a_real_workbook_and_audited(leader_client, world, listed, db):
     response = leader_client.get("/screening/list.xlsx?sort=score")
     assert response.status_code == 200
-    sheet = openpyxl.load_workbook(BytesIO(response.data)).active
-    rows = list(sheet.iter_rows(values_only=True))
+    book = openpyxl.load_workbook(BytesIO(response.data))
+    assert book.sheetnames == ["Danh sach", "Hoan canh, ren luyen"]  # part I the figures, part II the narratives
+    rows = list(book["Danh sach"].iter_rows(values_only=True))
+    assert any(r[0] and str(r[0]).startswith("DANH SÁCH HỌC SINH CÓ NGUY CƠ BỎ HỌC NĂM HỌC 2026 - 2027") for r in rows)
     header_at = next(i for i, r in enumerate(rows) if r[0] == "TT")
-    assert rows[header_at][:4] == ("TT", "Mã HS", "Họ và tên", "Lớp")
-    assert rows[header_at + 1][2] == "Đỗ Thị Diệp" and rows[header_at + 1][5] == listed.high.risk_score
-    assert any("Hộ cận nghèo" in (r[6] or "") for r in rows[header_at + 1:] if r[0])
+    assert rows[header_at][:6] == ("TT", "Họ và tên", "Mã HS", "Lớp", "Mức nguy cơ", "Điểm")
+    first = rows[header_at + 1]
+    assert first[1] == "Đỗ Thị Diệp" and first[5] == listed.high.risk_score and first[6] == 46  # numbers, not text
+    assert any("Hộ cận nghèo" in (r[8] or "") for r in rows[header_at + 1:] if r[0])
+    narratives = list(book["Hoan canh, ren luyen"].iter_rows(values_only=True))
+    at = next(i for i, r in enumerate(narratives) if r[0] == "TT")
+    assert narratives[at][:4] == ("TT", "Họ và tên", "Lớp", "Hoàn cảnh gia đình, bản thân")
+    assert narratives[at + 1][1] == "Đỗ Thị Diệp"
     assert db.session.query(AuditLog).filter_by(action="export_at_risk_list").count() == 1
 
 
@@ -227,7 +234,7 @@ def test_exported_text_never_becomes_a_formula(leader_client, world, db):
     world.own_screening.circumstances_text = "=HYPERLINK(\"http://evil\",\"x\")"
     db.session.commit()
     data = leader_client.get("/screening/list.xlsx").data
-    sheet = openpyxl.load_workbook(BytesIO(data)).active
+    sheet = openpyxl.load_workbook(BytesIO(data))["Hoan canh, ren luyen"]  # the narratives' part
     cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=HYP")]
     assert cells and all(c.data_type == "s" for c in cells)
 
@@ -277,9 +284,9 @@ def test_cli_report(runner, world, tmp_path, db):
     result = runner.invoke(args=["report", "at-risk", "--year", "2026-2027", "--out", str(out),
                                  "--school-id", str(world.school.id)])
     assert result.exit_code == 0, result.output
-    rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
-    names = {r[2] for r in rows if r and isinstance(r[0], int)}
-    assert names == {"Hoàng Bảo Thảo", "Dương Anh Quân"}
+    for sheet in openpyxl.load_workbook(out).worksheets:  # both parts list the same students
+        names = {r[1] for r in sheet.iter_rows(values_only=True) if r and isinstance(r[0], int)}
+        assert names == {"Hoàng Bảo Thảo", "Dương Anh Quân"}
     bad = runner.invoke(args=["report", "at-risk", "--year", "1999-2000", "--out", str(out),
                               "--school-id", str(world.school.id)])
     assert bad.exit_code != 0 and "No school year" in bad.output

@@ -30,7 +30,6 @@ from ..permissions import (
     visible_screenings,
 )
 from ..roster.services import classes_with_counts, enrollment_in
-from ..xlsx import build_workbook, send_workbook
 from . import services
 from .forms import ContactForm, CriteriaForm, DecisionForm, ScreeningForm
 
@@ -224,21 +223,48 @@ def at_risk_list():
                                classes=classes_with_counts(current_user, year),
                                counts=services.year_counts(current_user.school_id, year),
                                capacity=services.capacity(current_user.school_id, year),
-                               args={k: v for k, v in request.args.items() if k != "page"})
+                               args={k: v for k, v in request.args.items() if k != "page"},
+                               doc=_header_check(current_user.school))
     audit.viewed(year)  # every view is on record, from the store or not
     return cached_page(render)
+
+
+def _header_check(school):
+    """What `documents/_missing.html` needs on a page offering a document: the header data still empty."""
+    from types import SimpleNamespace
+
+    from ..documents.model import missing_header_fields
+
+    return SimpleNamespace(missing=missing_header_fields(school))
+
+
+def _export(fmt: str):
+    """The at-risk list as a workbook or a PDF, filtered as the page is (audited the same way)."""
+    from ..documents.web import send_document
+    from .at_risk_list import at_risk_document
+
+    year = require_year()
+    filters = _filters()
+    rows = db.session.execute(services.filtered_list(visible_screenings(current_user, year), year, filters)).all()
+    chosen = db.session.get(ClassGroup, filters.class_id) if filters.class_id else None
+    class_name = chosen.name if chosen and chosen.school_year_id == year.id else None
+    response = send_document(at_risk_document(current_user.school, year, rows, filters, class_name), fmt)
+    audit.record("export_at_risk_list", year, rows=len(rows), filters={k: v for k, v in request.args.items()},
+                 format=fmt)
+    db.session.commit()
+    return response
 
 
 @bp.get("/list.xlsx")
 @role_required(Role.LEADER)
 def export():
-    year = require_year()
-    filters = _filters()
-    rows = db.session.execute(services.filtered_list(visible_screenings(current_user, year), year, filters)).all()
-    sheet = services.export_sheet(rows, year, current_user.school.name)
-    audit.record("export_at_risk_list", year, rows=len(rows), filters={k: v for k, v in request.args.items()})
-    db.session.commit()
-    return send_workbook(build_workbook([sheet]), f"danh-sach-nguy-co-bo-hoc-{year.name}.xlsx")
+    return _export("xlsx")
+
+
+@bp.get("/list.pdf")
+@role_required(Role.LEADER)
+def export_pdf():
+    return _export("pdf")
 
 
 @bp.get("/summary")

@@ -376,25 +376,3 @@ def searchable_students(school_id: int, year: SchoolYear, query: str, limit: int
         .where(Student.school_id == school_id, Student.status == StudentStatus.ENROLLED,
                or_(Student.search_text.like(f"%{needle}%"), Student.code == query.strip()))
         .order_by(Student.sort_key).limit(limit)).all()
-
-
-EXPORT_HEADERS = ("TT", "Mã HS", "Họ và tên", "Lớp", "Mức nguy cơ", "Điểm", "Lý do", "Hoàn cảnh gia đình, bản thân",
-                  "Sự rèn luyện của bản thân", "Số buổi nghỉ", "Tình trạng", "Người đề xuất", "Ngày đề xuất", "Muộn")
-
-
-def export_sheet(rows, year: SchoolYear, school_name: str):
-    """The at-risk list as a spreadsheet (rows from filtered_list, already permission-scoped)."""
-    from ..labels import level_label, screening_status_label
-    from ..xlsx import Sheet
-
-    body = []
-    for n, (screening, student, class_group) in enumerate(rows, start=1):
-        reasons = "; ".join(f"{r['label']} (+{r['weight']})" for r in (screening.risk_reasons or []))
-        body.append([n, student.code, student.full_name, class_group.name, level_label(screening.risk_level),
-                     screening.risk_score, reasons, screening.circumstances_text, screening.conduct_text,
-                     screening.absences, screening_status_label(screening.status),
-                     screening.proposed_by.full_name, screening.proposed_on, screening.is_late])
-    return Sheet(name="Danh sach nguy co", headers=list(EXPORT_HEADERS), rows=body,
-                 title_lines=[school_name.upper(), f"DANH SÁCH HỌC SINH CÓ NGUY CƠ BỎ HỌC NĂM HỌC {year.name}"],
-                 footer_lines=["NGƯỜI LẬP DANH SÁCH"],
-                 widths=[5, 14, 24, 8, 12, 7, 40, 40, 30, 9, 16, 22, 12, 7])
