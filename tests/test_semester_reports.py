@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime
 import openpyxl
 import pytest
 
+from sponsor_app.documents.model import HEADER_FIELDS
 from sponsor_app.extensions import db as _db
 from sponsor_app.models import (
     Assignment,
@@ -191,9 +192,16 @@ def _workbook(client, w, term):
 
 
 def _figures_of(book) -> list:
-    """The Số liệu column of the report sheet, in order (rows whose TT is a number)."""
+    """The figures of the report sheet, in order (rows whose TT is a number): a count or an amount in
+    "Số liệu", a rate in "Tỉ lệ" (a number, 0.667, shown 66,7 %) read back as the report writes it."""
     ws = book["Bao cao"]
-    return [row[2] for row in ws.iter_rows(values_only=True) if isinstance(row[0], int)]
+    return [row[2] if row[3] is None else _rate_text(row[3])
+            for row in ws.iter_rows(values_only=True) if isinstance(row[0], int)]
+
+
+def _rate_text(value) -> str:
+    assert isinstance(value, float | str), value  # a number, or "—" when there is nothing to divide by
+    return value if isinstance(value, str) else f"{value * 100:.1f}".replace(".", ",") + "%"
 
 
 def _table_of(book, width) -> list[list]:
@@ -207,16 +215,18 @@ def test_both_reports_read_back_figure_by_figure(year_world, leader_client):
     w = year_world
     _prepare_and_submit(leader_client, w, 1, R1_ASOF)
     book = _workbook(leader_client, w, 1)
-    assert book.sheetnames == ["Bao cao", "Phu luc hoc sinh", "Thay doi", "Khen thuong"]
+    assert book.sheetnames == ["Bao cao", "Phu luc hoc sinh", "Thay doi", "Khen thuong"]  # nothing sent before
     assert _figures_of(book) == [R1[k] for k in KEYS]
     assert _table_of(book, 6) == R1_TABLE
-    assert book["Phu luc hoc sinh"]["F10"].value == "GV nhận đỡ đầu"
-    assert book["Phu luc hoc sinh"]["G10"].value is None  # no progress column in report 1
+    header = next(r for r in book["Phu luc hoc sinh"].iter_rows(values_only=True) if r[0] == "TT")
+    assert header[5] == "GV nhận đỡ đầu"
+    assert len(header) == 6  # no progress column in report 1
     ws = book["Bao cao"]
     cells = [c for row in ws.iter_rows(values_only=True) for c in row if c]
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in cells and "Độc lập - Tự do - Hạnh phúc" in cells
     assert "Số: 15/BC-THPT" in cells and "(Số liệu tính đến ngày 30/12/2026)" in cells
     assert "Ngày 30 tháng 12 năm 2026" in cells and "Thiếu kinh phí" in cells and "HIỆU TRƯỞNG" in cells
+    assert "Nơi nhận:" in cells and "- Lưu: VT." in cells
     assert any(str(c).startswith("BÁO CÁO KẾT QUẢ THỰC HIỆN CUỘC VẬN ĐỘNG") and "HỌC KỲ I NĂM HỌC 2026 - 2027" in str(c)
                for c in cells)
     assert ws.page_setup.paperSize == 9
@@ -226,14 +236,20 @@ def test_both_reports_read_back_figure_by_figure(year_world, leader_client):
     book = _workbook(leader_client, w, 2)
     assert _figures_of(book) == [R2[k] for k in KEYS]
     assert _table_of(book, 7) == R2_TABLE
+    assert book.sheetnames == ["Bao cao", "Phu luc hoc sinh", "Thay doi", "Thay doi hoc sinh", "Khen thuong"]
     changes = list(book["Thay doi"].iter_rows(values_only=True))
     by_label = {r[1]: r[2:5] for r in changes if isinstance(r[0], int) and r[1] and r[2] is not None}
-    assert by_label["Số học sinh được rà soát, khảo sát"] == (4, 5, "+1")
-    assert by_label["Số nhận xét hằng tháng phải nộp"] == (2, 19, "+17")
-    assert by_label["Nộp muộn"] == (1, 2, "+1")
-    flat = [c for r in changes for c in r if c]
+    assert by_label["Số học sinh được rà soát, khảo sát"] == (4, 5, 1)  # numbers: the office can sum them
+    assert by_label["Số nhận xét hằng tháng phải nộp"] == (2, 19, 17)
+    assert by_label["Nộp muộn"] == (1, 2, 1)
+    assert by_label["Tỉ lệ nộp đúng hạn"][:2] == (0.5, export.rate(R2["notes_on_time_pct"]))
+    students = list(book["Thay doi hoc sinh"].iter_rows(values_only=True))
+    flat = [c for r in students for c in r if c]
     assert "Học sinh mới có trong danh sách: 1" in flat and "Phạm Văn Cường" in flat
     assert "Học sinh không còn trong danh sách: 1" in flat and "Dương Anh Quân" in flat
+    # each list under its own header, never a figures header above a list of students
+    headers = [i for i, r in enumerate(students) if r[0] == "TT"]
+    assert len(headers) == 2 and all(students[i][1] == "Họ và tên" for i in headers)
 
 
 def test_the_text_of_a_formula_stays_text(year_world, leader_client):
@@ -473,8 +489,25 @@ def test_schools_computed_together_get_each_their_own_figures_and_table(year_wor
         services.figures_of(years, date(2026, 12, 30))
 
 
-def test_export_has_one_writer_per_part():
-    assert list(export.SHEET_WRITERS) == ["figures", "students", "changes", "commendations"]
+def test_an_older_snapshot_without_some_parts_still_makes_its_document():
+    """The document has a part per part of the report it was made from: a snapshot of an earlier format
+    (figures only) is the report sheet alone, its rates numbers and its "—" (nothing to divide) kept."""
+    header = {"governing_body": "SỞ GD&ĐT", "school": "TRƯỜNG X", "number": "Số: …", "title": "BÁO CÁO",
+              "date_line": "Ngày 30 tháng 12 năm 2026", "as_of": "(Số liệu tính đến ngày 30/12/2026)",
+              "signer": "HIỆU TRƯỞNG", "signer_hint": "(Ký tên, đóng dấu)", "principal": ""}
+    figures = {"sections": [{"title": "I. A", "rows": [
+        {"key": "staff", "label": "Cán bộ", "kind": "count", "value": 6},
+        {"key": "coverage_staff", "label": "Tỉ lệ", "kind": "pct", "value": "66,7%"},
+        {"key": "notes_on_time_pct", "label": "Tỉ lệ khác", "kind": "pct", "value": "—"}]}]}
+    doc = export.report_document({"term": 1, "year": "2026-2027", "as_of": "2026-12-30",
+                                  "parts": {"header": header, "figures": figures}})
+    assert [p.sheet for p in doc.parts] == ["Bao cao"]
+    table = doc.parts[0].tables[0]
+    assert [row[2:4] for row in table.rows if isinstance(row, list)] == [[6, None], [None, 0.667], [None, "—"]]
+    assert doc.parts[0].recipients == ["- Sở GD&ĐT (để báo cáo);", "- Lưu: VT."]
+    labels = {name: str(label) for name, label in HEADER_FIELDS}
+    assert doc.missing == [labels["place_name"], labels["principal_name"]]
+    assert doc.filename == "bao-cao-lan-1-2026-2027"
 
 
 @pytest.mark.parametrize("today", [date(2026, 11, 23), date(2027, 3, 15)])

@@ -1,192 +1,210 @@
-"""The report as an A4 workbook in Times New Roman: one sheet per part of the document.
+"""The twice-yearly report as an official document (`documents.model`): one `Document` built from the
+report's parts (a submitted snapshot or the report generated now) and rendered as the workbook, the
+print view and the PDF alike.
 
-`SHEET_WRITERS` maps a part's name to the function writing its sheet, in the workbook's order; a
-part missing from a report (an older snapshot) is skipped. Every text goes through
-`OfficialSheet.text` (write_string): nothing anyone typed becomes a formula or a link.
-The document stays Vietnamese whatever the interface language.
+The parts of the document, in order (a part missing from an older snapshot is skipped):
+- "Bao cao": the report itself: leadership's narratives, then the figures by section (counts and
+  money in "Số liệu", rates in "Tỉ lệ", numbers as numbers), the principal's signature and "Nơi nhận";
+- "Phu luc hoc sinh": the appendix list of sponsored students, signed;
+- "Thay doi": every figure before and after, as of the previous submitted report;
+- "Thay doi hoc sinh": the students added to and gone from the list, two tables of the same columns
+  (a part of its own, so no printed page carries the header of a table it does not belong to);
+- "Khen thuong": the commendations of the emulation results, signed.
+
+The document stays Vietnamese whatever the interface language; every text anyone typed stays text.
 """
 
-import io
 import re
 
-from ..xlsx import OfficialSheet, Workbook
-from .services import NARRATIVE_TITLES, TERM_NAME
+from ..documents.model import (
+    HEADER_FIELDS,
+    Band,
+    Column,
+    Document,
+    Heading,
+    Part,
+    Signature,
+    Table,
+    Text,
+    filename_part,
+)
+from .services import NARRATIVE_TITLES, SIGNER, SIGNER_HINT, TERM_NAME
 
-EXTRA_FORMATS = {"summary": {"text_wrap": True}, "section": {"bold": True},
-                 "number": {"border": 1, "num_format": "#,##0", "align": "right"},
-                 "cell_right": {"border": 1, "align": "right"}}
-
-
-def _head(sheet: OfficialSheet, doc: dict, last: int, split: int) -> int:
-    """The official header and title; returns the next free row."""
-    h = doc["parts"]["header"]
-    left, right = (0, split - 1), (split, last)
-    sheet.merged(0, left, h["governing_body"], "plain")
-    sheet.merged(0, right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "bold")
-    sheet.merged(1, left, h["school"], "bold")
-    sheet.merged(1, right, "Độc lập - Tự do - Hạnh phúc", "motto")
-    sheet.merged(2, left, h["number"], "plain")
-    sheet.merged(3, right, h["date_line"], "italic")
-    sheet.merged(5, (0, last), h["title"], "title")
-    sheet.ws.set_row(5, 48)
-    sheet.merged(6, (0, last), h["as_of"], "italic")
-    return 8
-
-
-def _signature(sheet: OfficialSheet, doc: dict, row: int, right: tuple[int, int]) -> None:
-    h = doc["parts"]["header"]
-    sheet.merged(row, right, h["signer"], "bold")
-    sheet.merged(row + 1, right, h["signer_hint"], "italic")
-    if h.get("principal"):
-        sheet.merged(row + 6, right, h["principal"], "bold")
+RATE = re.compile(r"^\s*(-?\d+(?:,\d+)?)\s*%\s*$")
+APPENDIX_TITLE = "PHỤ LỤC: DANH SÁCH HỌC SINH ĐƯỢC ĐỠ ĐẦU"
+CHANGES_TITLE = "SO SÁNH VỚI BÁO CÁO TRƯỚC"
+CHANGED_STUDENTS_TITLE = "HỌC SINH THAY ĐỔI SO VỚI BÁO CÁO TRƯỚC"
+COMMENDATIONS_TITLE = "DANH SÁCH TẬP THỂ, CÁ NHÂN ĐỀ NGHỊ BIỂU DƯƠNG, KHEN THƯỞNG"
+NO_STUDENTS = "Chưa có học sinh được duyệt đỡ đầu đến ngày chốt số liệu."
+NO_COMMENDATIONS = "Chưa có tập thể, cá nhân đạt mức được đề nghị."
+NO_PREVIOUS = "Chưa có báo cáo nào được gửi trước báo cáo này."
+# Column widths (spreadsheet characters) filling the page without any print scale: LibreOffice draws
+# columns a little wider than Excel, so a sheet scaled to the page's edge would spill a column over
+# (122 characters on an A4 landscape page, 80 on a portrait one).
+STUDENT_WIDTHS = {6: (5, 22, 7, 34, 28, 26), 7: (5, 19, 7, 27, 23, 20, 21)}
 
 
-def _value(sheet: OfficialSheet, row: int, col: int, item: dict, value) -> None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        sheet.text(row, col, value, "number")
-    else:
-        sheet.text(row, col, "" if value is None else str(value), "cell_right")
-
-
-def write_report_sheet(book, doc: dict) -> None:
-    """The report itself: header, title, the figures by section, the narratives, the signature."""
-    sheet = OfficialSheet(book, "Bao cao", title_size=13, extra_formats=EXTRA_FORMATS)
-    last = 3
-    row = _head(sheet, doc, last, 2)
-    sheet.merged(row, (0, last), "A. SỐ LIỆU", "section")
-    row += 1
-    header_row = row
-    sheet.headers(row, ("TT", "Nội dung", "Số liệu", "Ghi chú"))
-    n = 0
-    for section in doc["parts"]["figures"]["sections"]:
-        row += 1
-        sheet.merged(row, (0, last), section["title"], "section")
-        for item in section["rows"]:
-            row += 1
-            n += 1
-            sheet.text(row, 0, n, "cell_center")
-            sheet.text(row, 1, item["label"], "cell")
-            _value(sheet, row, 2, item, item["value"])
-            sheet.text(row, 3, "", "cell")
-    row += 2
-    sheet.merged(row, (0, last), "B. ĐÁNH GIÁ CHUNG", "section")
-    narrative = doc["parts"].get("narrative", {})
-    for i, (key, title) in enumerate(NARRATIVE_TITLES, start=1):
-        row += 1
-        sheet.merged(row, (0, last), f"{i}. {title}", "section")
-        for line in (narrative.get(key) or "").splitlines() or [""]:
-            row += 1
-            sheet.merged(row, (0, last), line, "summary")
-            sheet.ws.set_row(row, 16 * max(1, len(line) // 90 + 1))
-    row += 2
-    _signature(sheet, doc, row, (2, last))
-    sheet.finish((6, 62, 16, 18), header_row)
-    sheet.ws.set_portrait()
-
-
-def write_students_sheet(book, doc: dict) -> None:
-    """The appendix: TT | Họ và tên | Lớp | Hoàn cảnh … | Sự rèn luyện … | GV nhận đỡ đầu (| Sự tiến bộ)."""
-    part = doc["parts"]["students"]
-    headers = part["headers"]
-    sheet = OfficialSheet(book, "Phu luc hoc sinh", title_size=13, extra_formats=EXTRA_FORMATS)
-    last = len(headers) - 1
-    row = _head(sheet, doc, last, 3)
-    sheet.merged(row, (0, last), f"DANH SÁCH HỌC SINH ĐƯỢC ĐỠ ĐẦU ({TERM_NAME[doc['term']].upper()})", "bold")
-    header_row = row + 1
-    sheet.headers(header_row, headers)
-    row = header_row
-    keys = ("tt", "name", "class", "circumstances", "conduct", "mentors", "progress")[:len(headers)]
-    styles = ("cell_center", "cell", "cell_center", "cell", "cell", "cell", "cell")
-    for item in part["rows"]:
-        row += 1
-        for col, key in enumerate(keys):
-            sheet.text(row, col, item.get(key), styles[col])
-    row += 2
-    _signature(sheet, doc, row, (4, last))
-    widths = (5, 24, 8, 42, 34, 32, 30)[:len(headers)]
-    sheet.ws.freeze_panes(header_row + 1, 0)
-    sheet.finish(widths, header_row)
-
-
-def write_changes_sheet(book, doc: dict) -> None:
-    """What changed since the previous submitted report: every figure before and after, students
-    added to and gone from the table."""
-    part = doc["parts"].get("changes") or {}
-    sheet = OfficialSheet(book, "Thay doi", title_size=13, extra_formats=EXTRA_FORMATS)
-    last = 4
-    row = _head(sheet, doc, last, 2)
-    previous = part.get("previous")
-    if not previous:
-        sheet.merged(row, (0, last), "Chưa có báo cáo nào được gửi trước báo cáo này.", "italic")
-        sheet.finish((6, 52, 14, 14, 14), row)
-        return
-    sheet.merged(row, (0, last), f"SO VỚI {TERM_NAME[previous['term']].upper()} NĂM HỌC {previous['year']} "
-                                 f"(SỐ LIỆU ĐẾN {dmy(previous['as_of'])})", "bold")
-    header_row = row + 1
-    sheet.headers(header_row, ("TT", "Nội dung", "Báo cáo trước", "Báo cáo này", "Thay đổi"))
-    row = header_row
-    for n, item in enumerate(part["figures"], start=1):
-        row += 1
-        sheet.text(row, 0, n, "cell_center")
-        sheet.text(row, 1, item["label"], "cell")
-        _value(sheet, row, 2, item, item["before"])
-        _value(sheet, row, 3, item, item["after"])
-        delta = item["delta"]
-        sheet.text(row, 4, "" if delta is None else (f"+{delta}" if delta > 0 else str(delta)), "cell_right")
-    for title, key in (("Học sinh mới có trong danh sách", "added"), ("Học sinh không còn trong danh sách", "removed")):
-        row += 2
-        sheet.merged(row, (0, last), f"{title}: {len(part[key])}", "section")
-        for n, item in enumerate(part[key], start=1):
-            row += 1
-            sheet.text(row, 0, n, "cell_center")
-            sheet.text(row, 1, item["name"], "cell")
-            sheet.text(row, 2, item["class"], "cell_center")
-    sheet.finish((6, 52, 14, 14, 14), header_row)
-    sheet.ws.set_portrait()
+def rate(value):
+    """A rate of the report ("87,5%", as the snapshot keeps it) as a fraction (0.875) for a percent
+    cell; "—" (nothing to divide by) and anything else unchanged."""
+    if isinstance(value, str):
+        found = RATE.match(value)
+        if found:
+            return float(found.group(1).replace(",", ".")) / 100
+    return value
 
 
 def dmy(iso: str | None) -> str:
     return "" if not iso else f"{iso[8:10]}/{iso[5:7]}/{iso[0:4]}"
 
 
-def write_commendations_sheet(book, doc: dict) -> None:
-    """The commendation list from the emulation results (approved, or proposed when not locked yet)."""
-    part = doc["parts"]["commendations"]
+def recipient_office(governing_body: str) -> str:
+    """The education office the report goes to, from the school's governing body."""
+    body = (governing_body or "").strip().upper()
+    if body.startswith("SỞ"):
+        return "Sở GD&ĐT"
+    if body.startswith("PHÒNG"):
+        return "Phòng GD&ĐT"
+    return "Phòng (Sở) GD&ĐT"
+
+
+def missing_in_header(h: dict) -> list[str]:
+    """The labels of the header data the report was made without (as `missing_header_fields`, read
+    from the report's own header: a submitted snapshot keeps what the school had then)."""
+    labels = {name: str(label) for name, label in HEADER_FIELDS}
+    missing = []
+    if not (h.get("governing_body") or "").strip():
+        missing.append(labels["governing_body"])
+    if not (h.get("date_line") or "").strip() or (h.get("date_line") or "").startswith("Ngày"):
+        missing.append(labels["place_name"])
+    if not (h.get("principal") or "").strip():
+        missing.append(labels["principal_name"])
+    return missing
+
+
+def _signature(h: dict) -> Signature:
+    return Signature(h.get("signer") or SIGNER, h.get("signer_hint") or SIGNER_HINT, (h.get("principal") or "").strip())
+
+
+def report_part(doc: dict) -> Part:
+    h = doc["parts"]["header"]
+    rows: list = []
+    n = 0
+    for section in doc["parts"]["figures"]["sections"]:
+        rows.append(Band(section["title"]))
+        for item in section["rows"]:
+            n += 1
+            value = item["value"]
+            if item["kind"] == "pct":
+                rows.append([n, item["label"], None, rate(value)])
+            else:
+                rows.append([n, item["label"], value, None])
+            rows[-1].append("")  # Ghi chú
+    # five columns (the last, "Ghi chú", empty to write in by hand): the workbook's heading halves follow
+    # the grid, and the national motto needs the width of the last three
+    figures = Table([Column("TT", 5, "center"), Column("Nội dung", 41), Column("Số liệu", 12, "int"),
+                     Column("Tỉ lệ", 10, "percent"), Column("Ghi chú", 12)], rows)
+    # Leadership's texts first, the figures last: the signature then follows the table's last rows,
+    # which both renderers keep on its page, and every page after the first starts with table rows
+    # under the table's repeated header (never a page of text under a table header, nor a signature alone).
+    blocks: list = []
+    narrative = doc["parts"].get("narrative")
+    if narrative is not None:
+        blocks.append(Text("A. ĐÁNH GIÁ CHUNG", "section"))
+        for i, (key, title) in enumerate(NARRATIVE_TITLES, start=1):
+            blocks.append(Text(f"{i}. {title}", "section"))
+            lines = [line.strip() for line in (narrative.get(key) or "").splitlines() if line.strip()]
+            blocks.extend(Text(line, "body") for line in lines or ["…"])  # a paragraph per line
+    blocks += [Text("B. SỐ LIỆU" if narrative is not None else "SỐ LIỆU", "section"), figures]
+    recipients = [f"- {recipient_office(h.get('governing_body', ''))} (để báo cáo);", "- Lưu: VT."]
+    return Part(sheet="Bao cao", title=h["title"], subtitle=[h["as_of"]], blocks=blocks,
+                signatures=[_signature(h)], recipients=recipients, landscape=False)
+
+
+def students_part(doc: dict) -> Part:
+    h = doc["parts"]["header"]
+    part = doc["parts"]["students"]
     headers = part["headers"]
-    sheet = OfficialSheet(book, "Khen thuong", title_size=13, extra_formats=EXTRA_FORMATS)
-    last = len(headers) - 1
-    row = _head(sheet, doc, last, 3)
-    sheet.merged(row, (0, last), "DANH SÁCH TẬP THỂ, CÁ NHÂN ĐỀ NGHỊ BIỂU DƯƠNG, KHEN THƯỞNG", "bold")
-    sheet.merged(row + 1, (0, last), part["basis"], "italic")
-    header_row = row + 2
-    sheet.headers(header_row, headers)
-    row = header_row
-    for item in part["rows"]:
-        row += 1
-        for col, key in enumerate(("tt", "kind", "who", "department", "band", "evidence")):
-            sheet.text(row, col, item.get(key), "cell_center" if col == 0 else "cell")
-    if not part["rows"]:
-        row += 1
-        sheet.merged(row, (0, last), "Chưa có tập thể, cá nhân đạt mức được đề nghị.", "italic")
-    _signature(sheet, doc, row + 2, (3, last))
-    sheet.finish((5, 13, 26, 16, 14, 60), header_row)
+    keys = ("tt", "name", "class", "circumstances", "conduct", "mentors", "progress")[:len(headers)]
+    kinds = ("center", "text", "center", "text", "text", "text", "text")
+    columns = [Column(title, width, kind) for title, width, kind in zip(headers, STUDENT_WIDTHS[len(headers)], kinds, strict=False)]
+    table = Table(columns, [[item.get(key) for key in keys] for item in part["rows"]], empty_text=NO_STUDENTS)
+    return Part(sheet="Phu luc hoc sinh", title=APPENDIX_TITLE,
+                subtitle=[f"(Kèm theo {TERM_NAME[doc['term']].lower()} năm học {doc['year']})", h["as_of"]],
+                blocks=[table], signatures=[_signature(h)], landscape=True)
 
 
-# part name → sheet writer, in the workbook's order
-SHEET_WRITERS = {"figures": write_report_sheet, "students": write_students_sheet, "changes": write_changes_sheet,
-                 "commendations": write_commendations_sheet}
+def _comparison(rows: list[dict], kind: str) -> Table:
+    title = "Tỉ lệ" if kind == "percent" else "Số liệu"
+    columns = [Column("TT", 5, "center"), Column(f"Nội dung ({title.lower()})", 39),
+               Column("Báo cáo trước", 12, kind), Column("Báo cáo này", 12, kind), Column("Thay đổi", 12, kind)]
+    table_rows = []
+    for n, item in enumerate(rows, start=1):
+        before, after = item["before"], item["after"]
+        if kind == "percent":
+            before, after = rate(before), rate(after)
+            delta = after - before if isinstance(after, float) and isinstance(before, float) else None
+        else:
+            delta = item["delta"]
+        table_rows.append([n, item["label"], before, after, delta])
+    return Table(columns, table_rows)
 
 
-def build_xlsx(doc: dict) -> bytes:
-    buf = io.BytesIO()
-    book = Workbook(buf)
-    for part, writer in SHEET_WRITERS.items():
-        if part in doc["parts"]:
-            writer(book, doc)
-    book.close()
-    return buf.getvalue()
+def changes_parts(doc: dict) -> list[Part]:
+    """The figures before and after ("Thay doi") and the students added and gone ("Thay doi hoc sinh")."""
+    part = doc["parts"]["changes"]
+    previous = part.get("previous")
+    if not previous:
+        return [Part(sheet="Thay doi", title=CHANGES_TITLE, blocks=[Text(NO_PREVIOUS, "italic_center")],
+                     landscape=False)]
+    basis = (f"(So với {TERM_NAME[previous['term']].lower()} năm học {previous['year']}, "
+             f"số liệu đến ngày {dmy(previous['as_of'])})")
+    counts = [r for r in part["figures"] if r.get("kind") != "pct"]
+    rates = [r for r in part["figures"] if r.get("kind") == "pct"]
+    blocks: list = [_comparison(counts, "int")]
+    if rates:
+        blocks.append(_comparison(rates, "percent"))
+    figures = Part(sheet="Thay doi", title=CHANGES_TITLE, subtitle=[basis], blocks=blocks, landscape=False)
+    student_columns = [Column("TT", 5, "center"), Column("Họ và tên", 30), Column("Lớp", 10, "center"),
+                       Column("Ghi chú", 35)]
+    lists = []
+    for caption, key in (("Học sinh mới có trong danh sách", "added"),
+                         ("Học sinh không còn trong danh sách", "removed")):
+        lists.append(Table([Column(c.title, c.width, c.kind) for c in student_columns],
+                           [[n, item["name"], item["class"], ""] for n, item in enumerate(part[key], start=1)],
+                           empty_text="Không có.", caption=f"{caption}: {len(part[key])}"))
+    students = Part(sheet="Thay doi hoc sinh", title=CHANGED_STUDENTS_TITLE, subtitle=[basis], blocks=lists,
+                    landscape=False)
+    return [figures, students]
 
 
-def filename(doc: dict) -> str:
-    year = re.sub(r"[^0-9-]+", "", doc["year"])
-    return f"bao-cao-lan-{doc['term']}-{year}.xlsx"
+def commendations_part(doc: dict) -> Part:
+    h = doc["parts"]["header"]
+    part = doc["parts"]["commendations"]
+    widths = (5, 13, 24, 14, 14, 52)
+    kinds = ("center", "text", "text", "text", "text", "text")
+    columns = [Column(title, width, kind) for title, width, kind in zip(part["headers"], widths, kinds, strict=False)]
+    keys = ("tt", "kind", "who", "department", "band", "evidence")
+    table = Table(columns, [[item.get(key) for key in keys] for item in part["rows"]], empty_text=NO_COMMENDATIONS)
+    return Part(sheet="Khen thuong", title=COMMENDATIONS_TITLE, subtitle=[f"({part['basis']})"], blocks=[table],
+                signatures=[_signature(h)], landscape=True)
+
+
+def report_document(doc: dict) -> Document:
+    """The report `doc` (`services.document`: a snapshot or generated now) as an official document."""
+    h = doc["parts"]["header"]
+    parts = [report_part(doc)]
+    if "students" in doc["parts"]:
+        parts.append(students_part(doc))
+    if "changes" in doc["parts"]:
+        parts.extend(changes_parts(doc))
+    if "commendations" in doc["parts"]:
+        parts.append(commendations_part(doc))
+    heading = Heading(authority=h.get("governing_body", ""), organisation=h.get("school", ""),
+                      number=h.get("number", ""), place_date=h.get("date_line", ""))
+    return Document(kind=f"semester-{doc['term']}", filename=f"bao-cao-lan-{doc['term']}-{filename_part(doc['year'])}",
+                    heading=heading, parts=parts, missing=missing_in_header(h))
+
+
+def filename(doc: dict, fmt: str = "xlsx") -> str:
+    return f"bao-cao-lan-{doc['term']}-{filename_part(doc['year'])}.{fmt}"

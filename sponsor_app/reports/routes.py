@@ -61,6 +61,8 @@ def index():
 
 
 def _report_page(year, term, report, form=None, status=200):
+    from ..documents.web import render_html
+
     school = db.session.get(School, year.school_id)
     doc = services.document(school, year, term, report)
     if not can_prepare_reports(current_user):  # the union: figures only, no names, no narratives
@@ -73,7 +75,9 @@ def _report_page(year, term, report, form=None, status=200):
             as_of=services.default_as_of(year, term, local_today()), report_date=local_today(),
             results=services.generated_results(services.draft_values(doc), term))
         form.version.data = report.version if report else 0
-    page = render_template("reports/report.html", year=year, term=term, report=report, doc=doc, form=form,
+    official = export.report_document(doc)
+    page = render_template("reports/report.html", year=year, term=term, report=report, doc=official,
+                           document=render_html(official), form=form,
                            submit_form=SubmitReportForm(version=report.version if report else 0),
                            unlock_form=UnlockReportForm(), conflict=status == 409,
                            deadline=services.deadline(year, term))
@@ -172,26 +176,43 @@ def unlock(year_id: int, term: int):
     return redirect(url_for("reports.report", year_id=year.id, term=term))
 
 
-@bp.get("/<int:year_id>/<int:term>/report.xlsx")
-@role_required(Role.LEADER)
-def report_xlsx(year_id: int, term: int):
+def _report_file(year_id: int, term: int, fmt: str):
+    """The report as a workbook or a PDF, one document model for both (audited alike)."""
+    from ..documents.web import send_document
+
     year = get_year_or_404(year_id)
     term = _term_or_404(term)
     doc = services.document(db.session.get(School, year.school_id), year, term, services.report_of(year, term))
-    content = export.build_xlsx(doc)
-    services.record_view(doc, year, "exported", school_id=year.school_id, via="web")
+    response = send_document(export.report_document(doc), fmt)
+    services.record_view(doc, year, "exported", school_id=year.school_id, via="web", format=fmt)
     db.session.commit()
-    return send_workbook(content, export.filename(doc))
+    return response
+
+
+@bp.get("/<int:year_id>/<int:term>/report.xlsx")
+@role_required(Role.LEADER)
+def report_xlsx(year_id: int, term: int):
+    return _report_file(year_id, term, "xlsx")
+
+
+@bp.get("/<int:year_id>/<int:term>/report.pdf")
+@role_required(Role.LEADER)
+def report_pdf(year_id: int, term: int):
+    return _report_file(year_id, term, "pdf")
 
 
 @bp.get("/<int:year_id>/<int:term>/print")
 @role_required(Role.LEADER)
 def report_print(year_id: int, term: int):
+    from ..documents.web import render_html
+
     year = get_year_or_404(year_id)
     term = _term_or_404(term)
     report = services.report_of(year, term)
     doc = services.document(db.session.get(School, year.school_id), year, term, report)
-    page = render_template("reports/print.html", year=year, term=term, report=report, doc=doc)
+    official = export.report_document(doc)
+    page = render_template("reports/print.html", year=year, term=term, report=report, doc=official,
+                           document=render_html(official))
     services.record_view(doc, year, "printed", school_id=year.school_id)  # once the page is built
     db.session.commit()
     return page
