@@ -79,6 +79,7 @@ EXPORTS: dict[str, str] = {
     "departments.report_xlsx": "export_department_report_xlsx",
     "departments.report_print": "export_department_report_print",
     "reports.report_xlsx": "semester_report_exported",
+    "departments.report_pdf": "export_department_report_xlsx",  # the PDF: audited as its workbook twin
     "reports.report_pdf": "semester_report_exported",
     "reports.report_print": "semester_report_printed",
     "reports.review_xlsx": "year_review_exported",

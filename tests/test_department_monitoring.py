@@ -197,7 +197,8 @@ def test_the_xlsx_is_the_document_formula_safe_and_audited(dept_world, dept_head
 def test_the_print_view_is_the_document_and_audited(dept_world, dept_head_client, db):
     response = dept_head_client.get(f"/departments/{dept_world.dept.id}/report/print?month={KEY}")
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "TỔ TRƯỞNG" in page and "css/print.css" in page
+    assert response.status_code == 200 and "TỔ TRƯỞNG" in page and "css/document.css" in page
+    assert f"/departments/{dept_world.dept.id}/report.pdf?month={KEY}" in page  # the PDF beside the workbook
     assert "THÁNG 10/2026 — TỔ TOÁN" in page and "1.234.567" in page and CONCERN not in page
     assert db.session.query(AuditLog).filter_by(action="export_department_report_print").count() == 1
 

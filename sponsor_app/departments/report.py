@@ -2,8 +2,8 @@
 
 A summary generated from the month's data (numbers only: concerns and other narratives are
 never quoted) that the head may edit (DepartmentReport keeps the edit), and its table: one row
-per mentee of the department's mentors. Exported as an A4 Times New Roman workbook and a print
-view.
+per mentee of the department's mentors. One `Document` (documents/model.py) rendered as the
+workbook, the print view and the PDF.
 
 The document (header, title, summary sentences, column titles, signature) is the official
 Vietnamese form and stays Vietnamese whatever the interface language.
@@ -11,7 +11,6 @@ Vietnamese form and stays Vietnamese whatever the interface language.
 Functions read, or add and flush; the caller commits.
 """
 
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -21,6 +20,18 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import audit
+from ..documents.model import (
+    HEADER_FIELDS,
+    Column,
+    Document,
+    Heading,
+    Part,
+    Signature,
+    Table,
+    Text,
+    date_line,
+)
+from ..documents.xlsx import render_xlsx
 from ..extensions import db
 from ..models import (
     Assignment,
@@ -42,16 +53,20 @@ from ..models import (
 )
 from ..progress.calendar import MonthState, month_state, note_due
 from ..timeutil import local_today, utcnow
-from ..xlsx import OfficialSheet, Workbook
 
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
 TITLE = "BÁO CÁO THỰC HIỆN CUỘC VẬN ĐỘNG \"MỖI CÁN BỘ, GIÁO VIÊN NHẬN ĐỠ ĐẦU MỘT HỌC SINH CÓ NGUY CƠ BỎ HỌC\""
 SIGNER = "TỔ TRƯỞNG"
 SIGNER_HINT = "(Ký, ghi rõ họ tên)"
-HEADERS = ("TT", "GV đỡ đầu", "Học sinh", "Lớp", "Nhận xét tháng", "Đúng hạn", "Đánh giá", "Số buổi nghỉ",
-           "Số lần liên hệ", "Hỗ trợ (đồng)", "Tổ trưởng xem")
-COLUMN_WIDTHS = (5, 22, 22, 7, 16, 9, 11, 9, 9, 13, 14)
+COLUMNS = (("TT", 5, "center"), ("GV đỡ đầu", 19, "text"), ("Học sinh", 19, "text"), ("Lớp", 6, "center"),
+           ("Nhận xét tháng", 10, "text"), ("Đúng hạn", 7, "center"), ("Đánh giá", 8.5, "text"),
+           ("Số buổi nghỉ", 7, "int"), ("Số lần liên hệ", 7, "int"), ("Hỗ trợ (đồng)", 11, "money"),
+           ("Tổ trưởng xem", 9.5, "text"))
+HEADERS = tuple(title for title, _width, _kind in COLUMNS)
+EMPTY_TEXT = "Tổ chưa có học sinh được đỡ đầu trong tháng này."
+NUMBER = "Số:" + "\u00a0" * 8 + "/BC-…"  # filled in by hand when the report is registered
+RECIPIENTS = ["- Ban Giám hiệu (để báo cáo);", "- Lưu: Tổ."]
 STATE_TEXT = {"done": "Đã gửi", "late_done": "Gửi muộn", "draft": "Đang soạn", "due": "Chưa gửi",
               "overdue": "Quá hạn", "locked_missing": "Thiếu", "upcoming": "Chưa đến tháng"}
 RATING_TEXT = {Rating.PROGRESS: "Tiến bộ", Rating.STEADY: "Giữ vững", Rating.DECLINE: "Sa sút"}
@@ -281,58 +296,32 @@ def title_text(report: MonthReport) -> str:
     return f"{TITLE} THÁNG {report.month.strftime('%m/%Y')} — TỔ {report.department.name.upper()}"
 
 
-def date_line(place_name: str | None, day: date) -> str:
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    text = f"ngày {day.day:02d} tháng {month} năm {day.year}"
-    place = (place_name or "").strip()
-    return f"{place}, {text}" if place else text.capitalize()
-
-
 def report_filename(report: MonthReport) -> str:
+    """The file's name without its extension (.xlsx or .pdf)."""
     code = re.sub(r"[^A-Za-z0-9_-]+", "", report.department.code) or str(report.department.id)
-    return f"bao-cao-to-{code}-{report.month.strftime('%Y-%m')}.xlsx"
+    return f"bao-cao-to-{code}-{report.month.strftime('%Y-%m')}"
+
+
+def report_document(report: MonthReport, summary: str, today: date | None = None) -> Document:
+    """The report as an official document, for the workbook, the print view and the PDF alike: the
+    department's heading (the school above it), the title, the summary, the table (numbers as
+    numbers), the head's signature and where it goes."""
+    school, department = report.school, report.department
+    table = Table(columns=[Column(title, width, kind) for title, width, kind in COLUMNS],
+                  rows=[row.cells() for row in report.rows], empty_text=EMPTY_TEXT, key_columns=3)
+    head = department.head.full_name if department.head else ""
+    part = Part(sheet="Bao cao to", title=title_text(report),
+                blocks=[Text(line) for line in summary.splitlines() if line.strip()] + [table],
+                signatures=[Signature(SIGNER, SIGNER_HINT, head)], recipients=RECIPIENTS, landscape=True)
+    heading = Heading(authority=(school.name or "").strip().upper(), organisation=f"TỔ {department.name.strip().upper()}",
+                      number=NUMBER, place_date=date_line(school.place_name, today or local_today()))
+    # what this heading prints of the school's header data: the place of the date line
+    missing = [label for name, label in HEADER_FIELDS if name == "place_name" and not (school.place_name or "").strip()]
+    return Document(kind="department-monthly", filename=report_filename(report), heading=heading, parts=[part],
+                    missing=missing)
 
 
 def build_report_xlsx(report: MonthReport, summary: str, today: date | None = None) -> bytes:
-    """The report as an A4 landscape workbook in Times New Roman: header, title, summary, table,
-    signature. Every text goes through write_string (no formula, no link from anyone's text)."""
-    today = today or local_today()
-    school, department = report.school, report.department
-    buf = io.BytesIO()
-    book = Workbook(buf)
-    sheet = OfficialSheet(book, "Bao cao to", title_size=13, extra_formats={
-        "summary": {"text_wrap": True}, "number": {"border": 1, "num_format": "#,##0"}})
-    last = len(HEADERS) - 1
-    left, right = (0, 4), (5, last)
-    text, merged = sheet.text, sheet.merged
-
-    merged(0, left, (school.name or "").strip().upper(), "plain")
-    merged(0, right, NATIONAL_NAME, "bold")
-    merged(1, left, f"TỔ {department.name.strip().upper()}", "bold")
-    merged(1, right, NATIONAL_MOTTO, "motto")
-    merged(3, right, date_line(school.place_name, today), "italic")
-    merged(5, (0, last), title_text(report), "title")
-    sheet.ws.set_row(5, 36)
-    row = 7
-    for line in summary.splitlines() or [""]:
-        merged(row, (0, last), line, "summary")
-        sheet.ws.set_row(row, 16 * max(1, len(line) // 120 + 1))
-        row += 1
-    header_row = row + 1
-    sheet.headers(header_row, HEADERS)
-    row = header_row
-    styles = ("cell_center", "cell", "cell", "cell_center", "cell", "cell_center", "cell", "cell_center",
-              "cell_center", "number", "cell")
-    for item in report.rows:
-        row += 1
-        for col, value in enumerate(item.cells()):
-            text(row, col, value, styles[col])
-    row += 2
-    merged(row, right, SIGNER, "bold")
-    merged(row + 1, right, SIGNER_HINT, "italic")
-    head = department.head.full_name if department.head else ""
-    if head:
-        merged(row + 6, right, head, "bold")
-    sheet.finish(COLUMN_WIDTHS, header_row)
-    book.close()
-    return buf.getvalue()
+    """The report as an A4 landscape workbook (every text through write_string: no formula, no link
+    from anyone's text)."""
+    return render_xlsx(report_document(report, summary, today))

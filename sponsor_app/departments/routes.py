@@ -19,7 +19,6 @@ from ..periods import current_month, year_months
 from ..permissions import get_department_or_404, monitored_departments, role_required
 from ..progress.notes import parse_month, year_of_month
 from ..timeutil import local_today
-from ..xlsx import send_workbook
 from . import report as reports
 from . import services
 from .forms import ReportSummaryForm
@@ -116,29 +115,43 @@ def save_report(dept_id: int):
     return redirect(url_for("departments.report", dept_id=department.id, month=month.strftime("%Y-%m")))
 
 
-@bp.get("/<int:dept_id>/report.xlsx")
-@login_required
-def report_xlsx(dept_id: int):
+def _report_file(dept_id: int, fmt: str):
+    from ..documents.web import send_document
+
     department = get_department_or_404(dept_id)
     month, year = _month_and_year(department)
     data = reports.month_report(department, year, month, local_today())
-    content = reports.build_report_xlsx(data, reports.summary_of(data, reports.stored_report(department, month)))
-    reports.record_export(data, "xlsx")
+    doc = reports.report_document(data, reports.summary_of(data, reports.stored_report(department, month)))
+    response = send_document(doc, fmt)
+    reports.record_export(data, "xlsx", format=fmt)  # the PDF is audited as its workbook twin
     db.session.commit()
-    return send_workbook(content, reports.report_filename(data))
+    return response
+
+
+@bp.get("/<int:dept_id>/report.xlsx")
+@login_required
+def report_xlsx(dept_id: int):
+    return _report_file(dept_id, "xlsx")
+
+
+@bp.get("/<int:dept_id>/report.pdf")
+@login_required
+def report_pdf(dept_id: int):
+    return _report_file(dept_id, "pdf")
 
 
 @bp.get("/<int:dept_id>/report/print")
 @login_required
 def report_print(dept_id: int):
+    from ..documents.web import render_html
+
     department = get_department_or_404(dept_id)
     month, year = _month_and_year(department)
     today = local_today()
     data = reports.month_report(department, year, month, today)
-    summary = reports.summary_of(data, reports.stored_report(department, month))
+    doc = reports.report_document(data, reports.summary_of(data, reports.stored_report(department, month)), today)
     page = render_template("departments/report_print.html", department=department, year=year, month=month,
-                           report=data, summary=summary, headers=reports.HEADERS, title=reports.title_text(data),
-                           date_line=reports.date_line(data.school.place_name, today))
+                           report=data, doc=doc, document=render_html(doc))
     # Recorded once the page is built: a commit before it expired what the page shows, loaded again.
     reports.record_export(data, "print")
     db.session.commit()

@@ -109,7 +109,7 @@ def individual_columns(result: dict) -> list[Column]:
     criteria's labels written whole (wrapped in their header cell). The month's and the semester's
     leave out the maximum (the percentage says it) so that five criteria fit the page."""
     kind = result["kind"]
-    head = [Column("Hạng", 6, "int"), Column("Họ và tên", 18), Column("Tổ", 10.5),
+    head = [Column("Hạng", 6, "center"), Column("Họ và tên", 18), Column("Tổ", 10.5),
             Column("Hạng trong tổ", 6, "int")]
     tail = [Column("Tỉ lệ", 8.5, "percent"), Column("Xếp loại", 9)]
     if kind == "year":
@@ -146,7 +146,7 @@ def individual_rows(result: dict) -> list[list]:
 def month_columns(result: dict) -> list[Column]:
     """The semester's months, one column each, and the part of the total they make."""
     method = "trung bình" if result.get("settings", {}).get("semester_method") == "mean" else "tổng"
-    return [Column("Hạng", 5, "int"), Column("Họ và tên", 20), Column("Tổ", 12),
+    return [Column("Hạng", 5, "center"), Column("Họ và tên", 20), Column("Tổ", 12),
             *[Column(month_title(k), 9, "decimal") for k in result.get("months", [])],
             Column(f"Điểm các tháng ({method})", 11, "decimal"), Column("Tối đa", 8, "decimal")]
 
@@ -156,9 +156,9 @@ def month_rows(result: dict) -> list[list]:
              _points(r["month_part"]), _points(r.get("month_part_max"))] for r in result["rows"]]
 
 
-DEPARTMENT_COLUMNS = [Column("Hạng", 6, "int"), Column("Tổ", 26), Column("Số người được đánh giá", 14, "int"),
+DEPARTMENT_COLUMNS = [Column("Hạng", 6, "center"), Column("Tổ", 26), Column("Số người được đánh giá", 14, "int"),
                       Column("Tỉ lệ điểm bình quân", 14, "percent"), Column("Xếp loại", 14)]
-COMMENDATION_COLUMNS = [Column("TT", 5, "int"), Column("Hình thức", 10), Column("Tập thể / cá nhân", 10),
+COMMENDATION_COLUMNS = [Column("TT", 5, "center"), Column("Hình thức", 10), Column("Tập thể / cá nhân", 10),
                         Column("Tên", 18), Column("Tổ", 11), Column("Xếp loại", 10), Column("Minh chứng", 46),
                         Column("Duyệt", 10)]
 
