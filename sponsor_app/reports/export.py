@@ -30,6 +30,7 @@ from ..documents.model import (
 )
 from .services import NARRATIVE_TITLES, SIGNER, SIGNER_HINT, TERM_NAME
 
+BLANK_NUMBER = "Số:        /BC-……"  # Decree 30/2020's number line of a report, filled in when it is sent
 RATE = re.compile(r"^\s*(-?\d+(?:,\d+)?)\s*%\s*$")
 APPENDIX_TITLE = "PHỤ LỤC: DANH SÁCH HỌC SINH ĐƯỢC ĐỠ ĐẦU"
 CHANGES_TITLE = "SO SÁNH VỚI BÁO CÁO TRƯỚC"
@@ -200,11 +201,45 @@ def report_document(doc: dict) -> Document:
         parts.extend(changes_parts(doc))
     if "commendations" in doc["parts"]:
         parts.append(commendations_part(doc))
+    number = h.get("number", "")
+    if number.replace("…", "").strip() in ("Số:", ""):  # no number yet: the blank to fill in by hand
+        number = BLANK_NUMBER
     heading = Heading(authority=h.get("governing_body", ""), organisation=h.get("school", ""),
-                      number=h.get("number", ""), place_date=h.get("date_line", ""))
+                      number=number, place_date=h.get("date_line", ""))
     return Document(kind=f"semester-{doc['term']}", filename=f"bao-cao-lan-{doc['term']}-{filename_part(doc['year'])}",
                     heading=heading, parts=parts, missing=missing_in_header(h))
 
 
 def filename(doc: dict, fmt: str = "xlsx") -> str:
     return f"bao-cao-lan-{doc['term']}-{filename_part(doc['year'])}.{fmt}"
+
+
+# --- the year-end review ------------------------------------------------------------------------
+
+REVIEW_TITLE = "TỔNG KẾT CUỘC VẬN ĐỘNG NHẬN ĐỠ ĐẦU HỌC SINH NĂM HỌC"
+HONOURS_TITLE = "TẬP THỂ, CÁ NHÂN TIÊU BIỂU ĐỀ NGHỊ BIỂU DƯƠNG, KHEN THƯỞNG"
+
+
+def review_document(school, year, rows, commended: dict, today=None) -> Document:
+    """The year-end review (`rollover.review`: every student sponsored in the year and what became of
+    the case) and the year's outstanding collectives and individuals, signed by the principal."""
+    from ..documents.model import missing_header_fields, principal_signature, school_heading
+    from ..timeutil import local_today
+
+    columns = [Column("TT", 5, "center"), Column("Họ và tên", 20), Column("Lớp", 7, "center"),
+               Column("GV đỡ đầu", 22), Column("Số nhận xét", 9, "int"), Column("Sự tiến bộ", 28),
+               Column("Kết quả", 31)]
+    review = Part(sheet="Tong ket", title=f"{REVIEW_TITLE} {year.name}", blocks=[Table(
+        columns, [[r.tt, r.name, r.class_name, r.mentors, r.notes, r.progress, r.outcome] for r in rows],
+        empty_text="Năm học chưa có học sinh được đỡ đầu.")], signatures=[principal_signature(school)],
+        landscape=True)
+    widths = (5, 13, 24, 14, 14, 52)
+    kinds = ("center", "text", "text", "text", "text", "text")
+    keys = ("tt", "kind", "who", "department", "band", "evidence")
+    honours = Part(sheet="Khen thuong", title=HONOURS_TITLE, subtitle=[f"({commended['basis']})"], blocks=[Table(
+        [Column(t, w, k) for t, w, k in zip(commended["headers"], widths, kinds, strict=False)],
+        [[item.get(key) for key in keys] for item in commended["rows"]], empty_text=NO_COMMENDATIONS)],
+        signatures=[principal_signature(school)], landscape=True)
+    return Document(kind="year-review", filename=f"tong-ket-{filename_part(year.name)}",
+                    heading=school_heading(school, today or local_today()), parts=[review, honours],
+                    missing=missing_header_fields(school))

@@ -19,7 +19,6 @@ from ..forms import version_conflict
 from ..models import Role, School, Student
 from ..permissions import can_prepare_reports, get_in_school_or_404, get_year_or_404, role_required
 from ..timeutil import local_today
-from ..xlsx import Sheet, build_workbook, send_workbook
 from . import export, rollover, services
 from .forms import (
     CLOSE_REASON_LABELS,
@@ -226,8 +225,12 @@ def review(year_id: int):
     year = get_year_or_404(year_id)
     rows = rollover.review(year)
     audit.viewed(year, student_ids=[r.student_id for r in rows])  # the row is written once the page is built
+    from ..documents.model import missing_header_fields
+
+    school = db.session.get(School, year.school_id)  # the downloads' header data, warned about when missing
     return render_template("reports/review.html", year=year, rows=rows, counts=rollover.review_counts(rows),
-                           closure=rollover.closure_of(year), commendations=_review_commendations(year))
+                           closure=rollover.closure_of(year), commendations=_review_commendations(year),
+                           doc=SimpleNamespace(missing=missing_header_fields(school)))
 
 
 def _review_commendations(year):
@@ -235,27 +238,29 @@ def _review_commendations(year):
     return services.commendations_part(year, "year", min(local_today(), year.end_date))
 
 
+def _review_file(year_id: int, fmt: str):
+    """The year-end review as a workbook or a PDF, one document model for both (audited alike)."""
+    from ..documents.web import send_document
+
+    year = get_year_or_404(year_id)
+    rows = rollover.review(year)
+    doc = export.review_document(db.session.get(School, year.school_id), year, rows, _review_commendations(year))
+    response = send_document(doc, fmt)
+    audit.record("year_review_exported", year, student_ids=[r.student_id for r in rows], format=fmt)
+    db.session.commit()
+    return response
+
+
 @bp.get("/<int:year_id>/review.xlsx")
 @role_required(Role.LEADER)
 def review_xlsx(year_id: int):
-    year = get_year_or_404(year_id)
-    rows = rollover.review(year)
-    school = db.session.get(School, year.school_id)
-    sheet = Sheet("Tong ket", ["TT", "Họ và tên", "Lớp", "GV đỡ đầu", "Số nhận xét", "Sự tiến bộ", "Kết quả"],
-                  [[r.tt, r.name, r.class_name, r.mentors, r.notes, r.progress, r.outcome] for r in rows],
-                  title_lines=[(school.name or "").upper(),
-                               f"TỔNG KẾT CUỘC VẬN ĐỘNG NHẬN ĐỠ ĐẦU HỌC SINH NĂM HỌC {year.name}"],
-                  footer_lines=["HIỆU TRƯỞNG"], widths=[5, 24, 8, 30, 10, 40, 40])
-    commended = _review_commendations(year)
-    honours = Sheet("Khen thuong", commended["headers"],
-                    [[r["tt"], r["kind"], r["who"], r["department"], r["band"], r["evidence"]] for r in commended["rows"]],
-                    title_lines=[(school.name or "").upper(), "TẬP THỂ, CÁ NHÂN TIÊU BIỂU ĐỀ NGHỊ BIỂU DƯƠNG, KHEN THƯỞNG",
-                                 commended["basis"]],
-                    footer_lines=["HIỆU TRƯỞNG"], widths=[5, 13, 26, 16, 14, 60])
-    content = build_workbook([sheet, honours])
-    audit.record("year_review_exported", year, student_ids=[r.student_id for r in rows])
-    db.session.commit()
-    return send_workbook(content, f"tong-ket-{year.name}.xlsx")
+    return _review_file(year_id, "xlsx")
+
+
+@bp.get("/<int:year_id>/review.pdf")
+@role_required(Role.LEADER)
+def review_pdf(year_id: int):
+    return _review_file(year_id, "pdf")
 
 
 def _rollover_page(year, forms=None, status=200):
