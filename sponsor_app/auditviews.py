@@ -83,6 +83,7 @@ EXPORTS: dict[str, str] = {
     "reports.report_pdf": "semester_report_exported",
     "reports.report_print": "semester_report_printed",
     "reports.review_xlsx": "year_review_exported",
+    "reports.review_pdf": "year_review_exported",
     "assignments.official_list": "export_assignment_list_print",  # the official list's print view
     "assignments.official_list_xlsx": "export_assignment_list",
     "assignments.official_list_pdf": "export_assignment_list",
