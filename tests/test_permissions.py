@@ -279,6 +279,7 @@ MATRIX += [
 MATRIX += [
     ("attention.index", "GET", lambda w: "/attention/", NOTE_REVIEWERS, None),
     ("attention.export", "GET", lambda w: "/attention/export.xlsx", NOTE_REVIEWERS, None),
+    ("attention.export_pdf", "GET", lambda w: "/attention/export.pdf", NOTE_REVIEWERS, None),
 ]
 
 DEPT_MONITORS = expect(403, leader=200, depthead=200)  # the department's head and leadership; never the union
@@ -319,6 +320,7 @@ DASHBOARD = expect(403, leader=200, union=200)
 MATRIX += [
     ("dashboard.index", "GET", lambda w: "/dashboard/", DASHBOARD, None),
     ("dashboard.export", "GET", lambda w: "/dashboard/export.xlsx", DASHBOARD, None),
+    ("dashboard.export_pdf", "GET", lambda w: "/dashboard/export.pdf", DASHBOARD, None),
 ]
 
 

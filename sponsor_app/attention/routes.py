@@ -1,19 +1,21 @@
 """Students needing attention: the list (filtered by reason and month) and its export."""
 
 
+from types import SimpleNamespace
+
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from .. import audit
 from ..context import require_year
+from ..documents.model import missing_header_fields
 from ..extensions import db
 from ..models import Role
 from ..periods import current_month, parse_period, year_months
 from ..permissions import role_required
 from ..timeutil import local_today
-from ..xlsx import build_workbook, send_workbook
 from . import services
-from .export import attention_sheet
+from .export import attention_document
 
 bp = Blueprint("attention", __name__)
 
@@ -40,17 +42,29 @@ def index():
     shown = [r for r in rows if reason is None or reason in r.reasons]
     audit.viewed(year, month=month.strftime("%Y-%m"), students=[r.student.id for r in shown])
     return render_template("attention/index.html", year=year, period=period, month=month, reason=reason,
-                           rows=shown, counts=services.counts(rows), months=year_months(year),
+                           rows=shown, doc=SimpleNamespace(missing=missing_header_fields(current_user.school)), counts=services.counts(rows), months=year_months(year),
                            limit=services.ABSENCE_LIMIT, warning=services.ABSENCE_WARNING)
+
+
+def _export(fmt: str):
+    from ..documents.web import send_document
+
+    year, _period, month, reason, rows = _query()
+    shown = [r for r in rows if reason is None or reason in r.reasons]
+    response = send_document(attention_document(shown, year, month, current_user.school, reason), fmt)
+    audit.record("export_attention", None, school_id=current_user.school_id, year=year.name,
+                 month=month.strftime("%Y-%m"), students=[r.student.id for r in shown], format=fmt)
+    db.session.commit()
+    return response
 
 
 @bp.get("/export.xlsx")
 @role_required(Role.LEADER, Role.DEPT_HEAD)
 def export():
-    year, _period, month, reason, rows = _query()
-    shown = [r for r in rows if reason is None or reason in r.reasons]
-    data = build_workbook([attention_sheet(shown, year, month, current_user.school.name)])
-    audit.record("export_attention", None, school_id=current_user.school_id, year=year.name,
-                 month=month.strftime("%Y-%m"), students=[r.student.id for r in shown])
-    db.session.commit()
-    return send_workbook(data, f"hoc-sinh-can-quan-tam-{month:%Y-%m}.xlsx")
+    return _export("xlsx")
+
+
+@bp.get("/export.pdf")
+@role_required(Role.LEADER, Role.DEPT_HEAD)
+def export_pdf():
+    return _export("pdf")

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from ..documents.model import Column, Document, Part, Table, missing_header_fields, school_heading
 from ..escalations.services import clock, holidays_of
 from ..extensions import db
 from ..labels import (
@@ -52,7 +53,6 @@ from ..progress.calendar import add_months
 from ..progress.due import due_notes
 from ..screening.services import CATEGORIES
 from ..timeutil import format_datetime
-from ..xlsx import Sheet
 
 NOTE_KINDS = ("on_time", "late", "missing", "pending")
 RATINGS = (Rating.PROGRESS, Rating.STEADY, Rating.DECLINE)
@@ -327,57 +327,70 @@ def charts(dash: Dashboard) -> dict[str, dict]:
     return {"notes": notes, "ratings": ratings, "risk": risk, "dropouts": drop}
 
 
-def workbook_sheets(dash: Dashboard, school_name: str, year: SchoolYear, period_text: str) -> list[Sheet]:
-    """One sheet per table of the page; the escalation list (names) only `with_names`."""
-    title = [school_name, _("Tổng quan cuộc vận động — năm học %(y)s", y=year.name), period_text]
+def _share(part: int, whole: int) -> float | None:
+    """A percentage as a fraction (0.875 prints 87,5 %); none when there is nothing to divide by."""
+    return part / whole if whole else None
+
+
+def dashboard_document(dash: Dashboard, school, year: SchoolYear, period_text: str, today: date) -> Document:
+    """The dashboard's tables as a working document: one part (sheet) per table of the page, numbers as
+    numbers; the escalation list (names) only `with_names`. Vietnamese whatever the interface language
+    (the caller builds it under `force_locale("vi")`). Each table's widths put a column boundary near
+    42 % of its width, where the workbook splits the two-column heading, leave the national name room
+    for one line, and keep LibreOffice's slightly wider columns on one page width."""
+    year_text = year.name.replace("-", " - ")
+    title = f"TỔNG QUAN CUỘC VẬN ĐỘNG NĂM HỌC {year_text}"
     cov = dash.coverage
-    sheets = [
-        Sheet(_("Độ bao phủ"), [_("Chỉ số"), _("Số lượng"), _("Trên tổng"), "%"], [
-            [_("Học sinh được duyệt có GV chính"), cov.with_main, cov.approved, cov.pct(cov.with_main, cov.approved)],
-            [_("Cán bộ có học sinh đỡ đầu"), cov.staff_with_mentee, cov.staff,
-             cov.pct(cov.staff_with_mentee, cov.staff)],
-            [_("Cán bộ đã đăng ký"), cov.pledged, cov.staff, cov.pct(cov.pledged, cov.staff)],
-            [_("Cán bộ đăng ký nhận đỡ đầu"), cov.willing, cov.staff, cov.pct(cov.willing, cov.staff)],
-        ] + [[_("Tổ %(name)s: cán bộ có học sinh", name=name), w, n, cov.pct(w, n)]
-             for name, n, w in cov.by_department]
-          + [[_("Khối %(g)d: học sinh có GV chính", g=g), w, n, cov.pct(w, n)] for g, n, w in cov.by_grade],
-            title_lines=title, widths=[48, 12, 12, 10]),
-    ]
     kinds = note_kind_labels()
-    sheets.append(Sheet(_("Nhận xét theo tháng"), [_("Tháng"), _("Phải nộp"), *kinds],
-                        [[_month_text(m), c.due, *c.as_list()] for m, c in dash.notes_by_month],
-                        title_lines=title, widths=[12, 12, 12, 12, 12, 14]))
-    sheets.append(Sheet(_("Nhận xét theo tổ"), [_("Tổ chuyên môn"), _("Phải nộp"), *kinds],
-                        [[name, c.due, *c.as_list()] for name, c in dash.notes_by_department],
-                        title_lines=title, widths=[28, 12, 12, 12, 12, 14]))
-    sheets.append(Sheet(_("Đánh giá theo tháng"), [_("Tháng"), *rating_names()],
-                        [[_month_text(m), *[counts[r] for r in RATINGS]] for m, counts in dash.ratings_by_month],
-                        title_lines=title, widths=[12, 12, 12, 12]))
+    parts: list[Part] = []
+
+    def add(sheet: str, columns: list[Column], rows: list[list], empty: str = "Không có số liệu.",
+            landscape: bool | None = False) -> None:
+        parts.append(Part(sheet=sheet, title=title, subtitle=[period_text], landscape=landscape,
+                          blocks=[Table(columns=columns, rows=rows, empty_text=empty, key_columns=1,
+                                        caption=sheet)]))
+
+    add("Độ bao phủ", [Column("Chỉ số", 43), Column("Số lượng", 18, "int"), Column("Trên tổng", 18, "int"),
+                       Column("Tỉ lệ", 18, "percent")], [
+        ["Học sinh được duyệt có GV chính", cov.with_main, cov.approved, _share(cov.with_main, cov.approved)],
+        ["Cán bộ có học sinh đỡ đầu", cov.staff_with_mentee, cov.staff, _share(cov.staff_with_mentee, cov.staff)],
+        ["Cán bộ đã đăng ký", cov.pledged, cov.staff, _share(cov.pledged, cov.staff)],
+        ["Cán bộ đăng ký nhận đỡ đầu", cov.willing, cov.staff, _share(cov.willing, cov.staff)],
+    ] + [[f"Tổ {name}: cán bộ có học sinh", w, n, _share(w, n)] for name, n, w in cov.by_department]
+      + [[f"Khối {g}: học sinh có GV chính", w, n, _share(w, n)] for g, n, w in cov.by_grade])
+    note_columns = [Column("Phải nộp", 12, "int"), *[Column(k, 12, "int") for k in kinds]]
+    add("Nhận xét theo tháng", [Column("Tháng", 24, "center"), *note_columns],
+        [[_month_text(m), c.due, *c.as_list()] for m, c in dash.notes_by_month])
+    add("Nhận xét theo tổ", [Column("Tổ chuyên môn", 24), *note_columns],
+        [[name, c.due, *c.as_list()] for name, c in dash.notes_by_department])
+    add("Đánh giá theo tháng", [Column("Tháng", 43, "center"), *[Column(r, 18, "int") for r in rating_names()]],
+        [[_month_text(m), *[counts[r] for r in RATINGS]] for m, counts in dash.ratings_by_month])
     counts = dash.screening
     levels = counts.by_level or {}
-    sheets.append(Sheet(_("Nguy cơ"), [_("Nhóm"), _("Số học sinh")],
-                        [[str(CATEGORY_LABELS[c]), (counts.by_category or {}).get(c, 0)] for c in CATEGORIES]
-                        + [[_("Mức nguy cơ %(level)s", level=LEVEL_LABELS[lv]), levels.get(lv, 0)]
-                           for lv in (RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.LOW)]
-                        + [[_("Tổng số đã rà soát"), counts.total]],
-                        title_lines=title, widths=[40, 14]))
+    risk = ([[str(CATEGORY_LABELS[c]), (counts.by_category or {}).get(c, 0)] for c in CATEGORIES]
+            + [[f"Mức nguy cơ {LEVEL_LABELS[lv]}", levels.get(lv, 0)]
+               for lv in (RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.LOW)])
+    add("Nguy cơ", [Column("Nhóm", 37), Column("Số học sinh", 25, "int"), Column("Tỉ lệ trên số đã rà soát", 25, "percent")],
+        [[label, n, _share(n, counts.total)] for label, n in risk] + [["Tổng số đã rà soát", counts.total, None]])
     d = dash.dropouts
-    sheets.append(Sheet(_("Bỏ học"), [_("Năm học"), _("Từ ngày"), _("Đến ngày"), _("Số học sinh bỏ học")], [
-        [_("Năm học này"), d.this_start, d.this_end, d.this_year],
-        [_("Năm học trước (cùng thời điểm)"), d.last_start, d.last_end, d.last_year]],
-        title_lines=title, widths=[32, 14, 14, 18]))
+    add("Bỏ học", [Column("Năm học", 43), Column("Từ ngày", 18, "date"), Column("Đến ngày", 18, "date"),
+                   Column("Số học sinh bỏ học", 18, "int")], [
+        ["Năm học này", d.this_start, d.this_end, d.this_year],
+        ["Năm học trước (cùng thời điểm)", d.last_start, d.last_end, d.last_year]])
     esc = dash.escalations
-    sheets.append(Sheet(_("Vụ việc (số lượng)"), [_("Trạng thái"), _("Số vụ việc")],
-                        [[str(ESCALATION_STATUS_LABELS[s]), n] for s, n in esc.by_status.items()]
-                        + [[_("Quá hạn phản hồi"), esc.overdue]], title_lines=title, widths=[32, 14]))
+    total = sum(esc.by_status.values())
+    add("Vụ việc (số lượng)", [Column("Trạng thái", 37), Column("Số vụ việc", 25, "int"),
+                               Column("Tỉ lệ", 25, "percent")],
+        [[str(ESCALATION_STATUS_LABELS[s]), n, _share(n, total)] for s, n in esc.by_status.items()]
+        + [["Quá hạn phản hồi", esc.overdue, _share(esc.overdue, total)]])
     if dash.with_names:
-        sheets.append(Sheet(_("Vụ việc đang mở"),
-                            [_("Học sinh"), _("Loại vụ việc"), _("Trạng thái"), _("Hạn phản hồi"), _("Thời hạn")],
-                            [[e.student.full_name, str(CONCERN_KIND_LABELS[e.kind]),
-                              str(ESCALATION_STATUS_LABELS[e.status]), format_datetime(e.respond_by),
-                              clock_text(c)] for e, c in esc.rows],
-                            title_lines=title, widths=[28, 28, 16, 18, 24]))
-    return sheets
+        add("Vụ việc đang mở", [Column("Học sinh", 28), Column("Loại vụ việc", 28), Column("Trạng thái", 16, "center"),
+                                Column("Hạn phản hồi", 18, "center"), Column("Thời hạn", 24)],
+            [[e.student.full_name, str(CONCERN_KIND_LABELS[e.kind]), str(ESCALATION_STATUS_LABELS[e.status]),
+              format_datetime(e.respond_by), clock_text(c)] for e, c in esc.rows],
+            empty="Không có vụ việc nào đang mở.", landscape=True)
+    return Document(kind="dashboard", filename="", heading=school_heading(school, today), parts=parts,
+                    missing=missing_header_fields(school))
 
 
 def clock_text(c) -> str:
