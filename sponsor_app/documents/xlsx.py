@@ -39,7 +39,13 @@ VI = "[$-42A]"  # the Vietnamese locale: 1.250.000 and 7,5 wherever the file is 
 NUMBER_FORMATS = {"int": VI + "#,##0", "money": VI + "#,##0", "decimal": VI + "#,##0.0#",
                   "percent": VI + "0.0%", "date": "dd/mm/yyyy"}
 INCH = 25.4
-SLACK = 0.95  # of the printable width: suites round column widths differently (LibreOffice ~2 % wider)
+SLACK = 0.92  # of the printable width: suites round column widths differently (LibreOffice up to ~5 % wider)
+SMALL_SIZE = 11.0  # the recipients and the page number: the print scale keeps them at 9 pt or more
+
+
+def _chars(points: float) -> float:
+    """Points → spreadsheet characters (the inverse of model.column_points)."""
+    return (points / 0.75 - 5) / 7
 
 
 def _formats(book, size: float, title_size: float) -> dict:
@@ -63,11 +69,13 @@ def _formats(book, size: float, title_size: float) -> dict:
         "text": cell,
         "cell_center": cell | {"align": "center"},
         "recipients_title": base | {"bold": True, "italic": True},
-        "recipients": base | {"font_size": max(size - 1, MIN_FONT_SIZE + 2), "text_wrap": True},
+        "recipients": base | {"font_size": SMALL_SIZE, "text_wrap": True},
     }
     for kind, num_format in NUMBER_FORMATS.items():
         styles[kind] = base | {"border": 1, "num_format": num_format,
                                "align": "center" if kind == "date" else "right"}
+        if kind != "date":
+            styles[kind]["indent"] = 1  # right-aligned numbers off the next column's text
     styles["center_kind"] = styles["cell_center"]
     return {key: book.add_format(props) for key, props in styles.items()}
 
@@ -89,14 +97,44 @@ class _SheetWriter:
         self.table_rows: list[int] = []  # the data rows of the last table
         self.closing_start: int | None = None
         self.v_breaks: list[int] = []
+        # the header row printed on every page: only when every table of the sheet has that header
+        titles = {tuple(c.title for c in t.columns) for t in part.tables}
+        self._repeat_header = len(titles) == 1
 
     # -- the grid -------------------------------------------------------------------------------------------------
     def _grid(self) -> list[float]:
+        """The sheet's columns: the widest table's, with the one under the heading's split cut in
+        two, so the two heading blocks (and the signatures) have the widths they need whatever the
+        table's columns (the national name needs ~255 pt on one line). `column_map` maps each table
+        column to its grid columns (first, last)."""
         tables = self.part.tables
-        if not tables:
-            return [6, 40, 20, 30]
-        widest = max(tables, key=lambda t: len(t.columns))
-        return [c.width for c in widest.columns]
+        base = [c.width for c in max(tables, key=lambda t: len(t.columns)).columns] if tables else [6, 40, 20, 30]
+        total = sum(base)
+        need = _chars(metrics.text_width(NATIONAL_NAME, self.size, bold=True) + metrics.CELL_PADDING + 6)
+        edges = [sum(base[:i]) for i in range(1, len(base))]
+        # an existing column edge when one leaves the right block wide enough (a table keeps one sheet
+        # column per column: sortable, filterable); else the column under the split is cut in two
+        fitting = [e for e in edges if total - e >= need and e >= total * 0.2]
+        split = min(fitting, key=lambda e: abs(e - total * 0.42)) if fitting else max(
+            min(total * 0.42, total - need), total * 0.2)
+        grid: list[float] = []
+        self.column_map: list[tuple[int, int]] = []
+        self.split_index = 1
+        edge = 0.0
+        for width in base:
+            first = len(grid)
+            if abs(edge - split) < 0.01:
+                self.split_index = first
+            if edge + 1 < split < edge + width - 1:  # cut this column at the split
+                left = split - edge
+                grid += [left, max(width - left - 5 / 7, 1.0)]
+                self.split_index = first + 1
+            else:
+                grid.append(width)
+            self.column_map.append((first, len(grid) - 1))
+            edge += width
+        self.split_index = min(max(self.split_index, 1), max(len(grid) - 1, 1))
+        return grid
 
     def _scale(self) -> int:
         """Print scale in percent: 100 when the grid fits, down to what keeps 9 pt, else 100 and the
@@ -105,24 +143,19 @@ class _SheetWriter:
         if total <= self.capacity:
             return 100
         fit = int(self.capacity / total * 100)
-        floor = int(MIN_FONT_SIZE / min(self.size, self.part.title_size) * 100 + 0.999)
+        smallest = min(self.size, self.part.title_size, SMALL_SIZE)  # the recipients and the page number
+        floor = int(MIN_FONT_SIZE / smallest * 100 + 0.999)
         return max(fit, floor)
 
     def span(self, first: int, last: int) -> float:
         return sum(self.widths[first:last + 1])
 
     def halves(self) -> tuple[tuple[int, int], tuple[int, int]]:
-        """The two heading (and signature) blocks: the left about 40 % of the width."""
+        """The two heading (and signature) blocks, split where `_grid` cut the columns."""
         last = len(self.grid) - 1
         if last == 0:
             return (0, 0), (0, 0)
-        total, used, split = sum(self.widths), 0.0, 1
-        for i, w in enumerate(self.widths):
-            used += w
-            if used >= total * 0.42:
-                split = max(1, min(i + 1, last))
-                break
-        return (0, split - 1), (split, last)
+        return (0, self.split_index - 1), (self.split_index, last)
 
     # -- writing ----------------------------------------------------------------------------------------------
     def set_height(self, row: int, height: float) -> None:
@@ -130,6 +163,9 @@ class _SheetWriter:
         self.ws.set_row(row, self.heights[row])
 
     def text_height(self, value, width: float, size: float, bold=False, italic=False) -> float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            # as wide as the shown number at most (0,8333… shows as 83,3 % or 0,83; 1250000 as 1.250.000)
+            value = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
         lines = metrics.lines_needed(value, width, size, bold, italic)
         return lines * metrics.line_height(size) + (1.5 if lines > 1 else 0)
 
@@ -191,11 +227,11 @@ class _SheetWriter:
             self.merged(self.row, (0, last_grid), table.caption, "section", bold=True)
             self.row += 1
         n = len(table.columns)
-        # a table narrower than the grid: its last column spans the rest
-        spans = [(i, i) for i in range(n - 1)] + [(n - 1, last_grid)] if n else []
+        # each column over its grid columns; a table narrower than the widest: its last column spans the rest
+        spans = [self.column_map[i] for i in range(n - 1)] + [(self.column_map[n - 1][0], last_grid)] if n else []
         for (first, last), column in zip(spans, table.columns, strict=True):
             self.merged(self.row, (first, last), column.title, "header", bold=True)
-        if self.header_row is None:
+        if self.header_row is None and self._repeat_header:
             self.header_row = self.row
         self.row += 1
         self.table_rows = []
@@ -243,7 +279,7 @@ class _SheetWriter:
             self.merged(row, left, "Nơi nhận:", "recipients_title", bold=True, italic=True)
             for line in part.recipients:
                 row += 1
-                self.merged(row, left, line, "recipients", size=max(self.size - 1, MIN_FONT_SIZE + 2))
+                self.merged(row, left, line, "recipients", size=SMALL_SIZE)
             self.row = max(self.row, row + 1)
 
     # -- the page ----------------------------------------------------------------------------------------------
@@ -296,8 +332,8 @@ class _SheetWriter:
             if len(groups) > 1:
                 keys = min(table.key_columns, len(table.columns))
                 if keys:
-                    ws.repeat_columns(0, keys - 1)
-                ws.set_v_pagebreaks([g[keys] for g in groups[1:] if len(g) > keys])
+                    ws.repeat_columns(0, self.column_map[keys - 1][1])
+                ws.set_v_pagebreaks([self.column_map[g[keys]][0] for g in groups[1:] if len(g) > keys])
                 ws.print_across()
         breaks = self.page_breaks()
         if breaks:
