@@ -73,11 +73,11 @@ VIEWS: dict[str, str] = {
 
 EXPORTS: dict[str, str] = {
     "screening.export": "export_at_risk_list",
-    "screening.export_pdf": "export_at_risk_list",
+    "screening.list_pdf": "export_at_risk_list",
     "attention.export": "export_attention",
-    "attention.export_pdf": "export_attention",
+    "attention.list_pdf": "export_attention",
     "dashboard.export": "export_dashboard",
-    "dashboard.export_pdf": "export_dashboard",
+    "dashboard.overview_pdf": "export_dashboard",
     "departments.report_xlsx": "export_department_report_xlsx",
     "departments.report_print": "export_department_report_print",
     "reports.report_xlsx": "semester_report_exported",

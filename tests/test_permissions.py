@@ -155,7 +155,7 @@ MATRIX += [
      expect(404), lambda w: {"decision": "approved"}),
     ("screening.at_risk_list", "GET", lambda w: "/screening/list", LEADER_ONLY, None),
     ("screening.export", "GET", lambda w: "/screening/list.xlsx", LEADER_ONLY, None),
-    ("screening.export_pdf", "GET", lambda w: "/screening/list.pdf", LEADER_ONLY, None),
+    ("screening.list_pdf", "GET", lambda w: "/screening/list.pdf", LEADER_ONLY, None),
     ("screening.summary", "GET", lambda w: "/screening/summary",
      expect(403, leader=200, depthead=200, union=200), None),
     ("screening.criteria", "GET", lambda w: "/screening/criteria", expect(403, admin=200, leader=200), None),
@@ -279,7 +279,7 @@ MATRIX += [
 MATRIX += [
     ("attention.index", "GET", lambda w: "/attention/", NOTE_REVIEWERS, None),
     ("attention.export", "GET", lambda w: "/attention/export.xlsx", NOTE_REVIEWERS, None),
-    ("attention.export_pdf", "GET", lambda w: "/attention/export.pdf", NOTE_REVIEWERS, None),
+    ("attention.list_pdf", "GET", lambda w: "/attention/export.pdf", NOTE_REVIEWERS, None),
 ]
 
 DEPT_MONITORS = expect(403, leader=200, depthead=200)  # the department's head and leadership; never the union
@@ -320,7 +320,7 @@ DASHBOARD = expect(403, leader=200, union=200)
 MATRIX += [
     ("dashboard.index", "GET", lambda w: "/dashboard/", DASHBOARD, None),
     ("dashboard.export", "GET", lambda w: "/dashboard/export.xlsx", DASHBOARD, None),
-    ("dashboard.export_pdf", "GET", lambda w: "/dashboard/export.pdf", DASHBOARD, None),
+    ("dashboard.overview_pdf", "GET", lambda w: "/dashboard/export.pdf", DASHBOARD, None),
 ]
 
 

@@ -66,5 +66,5 @@ def export():
 
 @bp.get("/export.pdf")
 @role_required(Role.LEADER, Role.DEPT_HEAD)
-def export_pdf():
+def list_pdf():
     return _export("pdf")

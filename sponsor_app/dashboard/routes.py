@@ -86,5 +86,5 @@ def export():
 
 @bp.get("/export.pdf")
 @login_required
-def export_pdf():
+def overview_pdf():
     return _export("pdf")

@@ -263,7 +263,7 @@ def export():
 
 @bp.get("/list.pdf")
 @role_required(Role.LEADER)
-def export_pdf():
+def list_pdf():
     return _export("pdf")
 
 
