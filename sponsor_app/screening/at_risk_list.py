@@ -2,8 +2,8 @@
 workbook, the PDF and `flask report at-risk` are all rendered from `at_risk_document`.
 
 Fourteen columns do not fit an A4 width at a readable size, so the list has two landscape parts (two
-sheets of the workbook; part II starts on a new page of the PDF), each as wide as a landscape page
-at 12 pt (the PDF) and printed at 11 pt or more by the workbook, TT and the student's name opening both so each page can be read alone: part I the figures (code,
+sheets of the workbook; part II starts on a new page of the PDF), each about one landscape page
+wide at 12 pt (the PDF) and printed at 9 pt or more by the workbook, TT and the student's name opening both so each page can be read alone: part I the figures (code,
 class, level, score, absences, status, reasons, date of the proposal, late), part II the narratives
 (circumstances, conduct) and who proposed the student. (The model could also split one table by
 columns, but the workbook's heading and title, merged over the whole grid, would then straddle the
@@ -52,7 +52,7 @@ FIGURES = (
     ("Điểm", 8, "int"),
     ("Số buổi nghỉ", 7, "int"),
     ("Tình trạng", 14, "center"),
-    ("Lý do", 33, "text"),
+    ("Lý do", 31, "text"),
     ("Ngày đề xuất", 15, "date"),
     ("Nộp muộn", 8, "center"),
 )
