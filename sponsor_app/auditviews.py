@@ -79,9 +79,9 @@ EXPORTS: dict[str, str] = {
     "dashboard.export": "export_dashboard",
     "dashboard.overview_pdf": "export_dashboard",
     "departments.report_xlsx": "export_department_report_xlsx",
+    "departments.report_pdf": "export_department_report_xlsx",  # the PDF: audited as its workbook twin
     "departments.report_print": "export_department_report_print",
     "reports.report_xlsx": "semester_report_exported",
-    "departments.report_pdf": "export_department_report_xlsx",  # the PDF: audited as its workbook twin
     "reports.report_pdf": "semester_report_exported",
     "reports.report_print": "semester_report_printed",
     "reports.review_xlsx": "year_review_exported",
@@ -90,11 +90,11 @@ EXPORTS: dict[str, str] = {
     "assignments.official_list_xlsx": "export_assignment_list",
     "assignments.official_list_pdf": "export_assignment_list",
     "emulation.sheet_xlsx": "emulation_exported",  # staff scores: audited as every export is
+    "emulation.sheet_pdf": "emulation_exported",
     "emulation.sheet_print": "emulation_exported",
 }
 
 NAMES_NO_STUDENT: dict[str, str] = {
-    "emulation.sheet_pdf": "emulation_exported",
     "static": "style sheets, scripts and images",
     "main.healthz": "the health check",
     "main.index": "a redirect to the user's home page",
