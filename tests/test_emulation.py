@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 from sqlalchemy import event, select
 
+from sponsor_app.documents.xlsx import render_xlsx
 from sponsor_app.emulation import results, rubric, scoring, services
 from sponsor_app.emulation.scoring import MonthInputs, SemesterInputs
 from sponsor_app.exceptions import RuleError
@@ -535,7 +536,7 @@ def test_reports_and_the_year_review_list_the_emulation_commendations(casework, 
     assert part["status"] == "approved" and "duyệt ngày 20/01/2027" in part["basis"]
     assert [(r["kind"], r["who"]) for r in part["rows"]] == [("Biểu dương", w.homeroom.full_name)]
     assert "nhận xét đúng hạn 2/2" in part["rows"][0]["evidence"]
-    book = openpyxl.load_workbook(io.BytesIO(report_export.build_xlsx(doc)))
+    book = openpyxl.load_workbook(io.BytesIO(render_xlsx(report_export.report_document(doc))))
     cells = [c.value for r in book["Khen thuong"].iter_rows() for c in r]
     assert w.homeroom.full_name in cells and w.teacher.full_name not in cells
     page = leader_client.get(f"/reports/{w.year.id}/review").get_data(as_text=True)
