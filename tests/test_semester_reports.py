@@ -434,16 +434,16 @@ def test_cli_writes_the_district_workbook(year_world, leader_client, runner, tmp
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["Tong hop", "Hoc sinh"]
     rows = [r for r in book["Tong hop"].iter_rows(values_only=True)]
-    header = rows[2]
-    schools = {r[1]: r for r in rows[3:] if isinstance(r[0], int)}
+    header = rows[5]
+    schools = {r[1]: r for r in rows[6:] if isinstance(r[0], int)}
     assert set(schools) == {w.school.name, "Trường THCS Khác"}
     ours = schools[w.school.name]
-    assert ours[2:4] == ("Đã gửi", R1_ASOF)
+    assert ours[2] == "Đã gửi" and ours[3].strftime("%d/%m/%Y") == R1_ASOF  # a date cell
     assert header[4:] == ("Tổng số cán bộ, giáo viên, nhân viên", "Số người đăng ký nhận đỡ đầu", *header[6:])
     assert header[4 + KEYS.index("approved_hardship")].startswith("Số học sinh được duyệt đỡ đầu – trong đó")
     labels = {k: header[4 + i] for i, k in enumerate(KEYS)}
     assert len(set(labels.values())) == len(KEYS)  # every column says what it counts
-    assert [ours[header.index(labels[k])] for k in KEYS] == [R1[k] for k in KEYS]
+    assert [ours[header.index(labels[k])] for k in KEYS] == [export.rate(R1[k]) for k in KEYS]  # numbers
     total = next(r for r in rows if r[1] == "Tổng cộng")
     other = schools["Trường THCS Khác"]
     for key in ("staff", "screened", "approved", "notes_due"):

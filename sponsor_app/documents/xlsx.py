@@ -318,28 +318,66 @@ class _SheetWriter:
                 self.set_height(r, metrics.line_height(self.size))
         if self.header_row is not None:
             ws.repeat_rows(self.header_row)
-        ws.set_paper(9)  # A4
-        if self.landscape:
-            ws.set_landscape()
-        else:
-            ws.set_portrait()
-        ws.set_margins(left=MARGINS_MM["left"] / INCH, right=MARGINS_MM["right"] / INCH,
-                       top=MARGINS_MM["top"] / INCH, bottom=MARGINS_MM["bottom"] / INCH)
-        ws.set_print_scale(self.scale)
         table = max(self.part.tables, key=lambda t: len(t.columns), default=None)
+        groups = []
         if table is not None and sum(self.widths) * self.scale / 100 > self.capacity:
             groups = column_groups(table, self.capacity * 100 / self.scale)
-            if len(groups) > 1:
-                keys = min(table.key_columns, len(table.columns))
-                if keys:
-                    ws.repeat_columns(0, self.column_map[keys - 1][1])
-                ws.set_v_pagebreaks([self.column_map[g[keys]][0] for g in groups[1:] if len(g) > keys])
-                ws.print_across()
+        keys = min(table.key_columns, len(table.columns)) if table is not None else 0
+        page_setup(ws, landscape=self.landscape, scale=self.scale,
+                   key_columns=self.column_map[keys - 1][1] + 1 if keys and len(groups) > 1 else 0,
+                   v_breaks=[self.column_map[g[keys]][0] for g in groups[1:] if len(g) > keys])
         breaks = self.page_breaks()
         if breaks:
             ws.set_h_pagebreaks(breaks)
-        ws.set_header('&C&"Times New Roman,Regular"&11&P', {"margin": 0.3})
-        ws.hide_gridlines(2)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# For a sheet written row by row (a streamed workbook, `reports/district.py`): the same print rules
+
+
+def page_setup(ws, *, landscape: bool, scale: int, key_columns: int = 0, v_breaks: list[int] | None = None) -> None:
+    """A4, the Decree's margins, a fixed print scale (never a fit-to-page shrink), the page number at
+    the top; a table split by columns repeats its first `key_columns` columns on every page."""
+    ws.set_paper(9)  # A4
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_margins(left=MARGINS_MM["left"] / INCH, right=MARGINS_MM["right"] / INCH,
+                   top=MARGINS_MM["top"] / INCH, bottom=MARGINS_MM["bottom"] / INCH)
+    ws.set_print_scale(scale)
+    if v_breaks:
+        if key_columns:
+            ws.repeat_columns(0, key_columns - 1)
+        ws.set_v_pagebreaks(v_breaks)
+        ws.print_across()
+    ws.set_header('&C&"Times New Roman,Regular"&11&P', {"margin": 0.3})
+    ws.hide_gridlines(2)
+
+
+def table_print_plan(table: Table, landscape: bool = True, size: float = 12.0) -> tuple[int, list[int]]:
+    """(print scale, first columns of the pages after the first) of a sheet holding `table` alone
+    from its first column: scaled down no further than 9 pt, else split by columns."""
+    capacity = printable_width(landscape) * SLACK
+    total = table.width
+    if total <= capacity:
+        return 100, []
+    scale = max(int(capacity / total * 100), int(MIN_FONT_SIZE / min(size, SMALL_SIZE) * 100 + 0.999))
+    if total * scale / 100 <= capacity:
+        return scale, []
+    groups = column_groups(table, capacity * 100 / scale)
+    keys = min(table.key_columns, len(table.columns))
+    return scale, [g[keys] for g in groups[1:] if len(g) > keys]
+
+
+def row_height(values, widths: list[float], size: float = 12.0, bold: bool = False) -> float:
+    """The height a row needs for its values in columns `widths` (spreadsheet characters)."""
+    lines = 1
+    for value, width in zip(values, widths, strict=False):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+        lines = max(lines, metrics.lines_needed(value, column_points(width), size, bold))
+    return lines * metrics.line_height(size) + (1.5 if lines > 1 else 0)
 
 
 def render_xlsx(doc: Document) -> bytes:

@@ -50,11 +50,21 @@ def _format(out: str) -> str:
 @click.option("--year", "year_name", required=True, help="The school year, e.g. 2026-2027")
 @click.option("--term", type=click.IntRange(1, 2), required=True,
               help="1: the report due 30/12 (semester I); 2: the report due 25/5 (the year)")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The .xlsx file to write")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="The file to write: .xlsx (streamed, any number of schools) or .pdf")
 def district(year_name: str, term: int, out: str):
-    """Report 1 or 2 of every school having that year, in one workbook (audited per school)."""
-    result = district_report.write_district_xlsx(Path(out), year_name, term,
-                                                 district_report.school_parts(year_name, term))
+    """Report 1 or 2 of every school having that year, in one workbook or PDF (audited per school)."""
+    try:
+        fmt = format_of(out)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    parts = district_report.school_parts(year_name, term)
+    if fmt == "pdf":
+        doc, result = district_report.district_document(year_name, term, parts)
+        if result.schools:
+            write_document(doc, out)
+    else:
+        result = district_report.write_district_xlsx(Path(out), year_name, term, parts)
     if not result.schools:
         db.session.rollback()
         Path(out).unlink(missing_ok=True)

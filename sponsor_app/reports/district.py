@@ -13,14 +13,28 @@ formula-safe.
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 
+from ..documents.model import (
+    NATIONAL_MOTTO,
+    NATIONAL_NAME,
+    Column,
+    Document,
+    Heading,
+    Part,
+    Table,
+    date_line,
+    filename_part,
+)
+from ..documents.xlsx import NUMBER_FORMATS, page_setup, row_height, table_print_plan
 from ..extensions import db
 from ..models import School, SchoolYear, SemesterReport
+from ..timeutil import local_today
 from ..xlsx import Workbook
 from . import services
-from .export import dmy
+from .export import rate
 from .services import PROGRESS_HEADER, STUDENT_HEADERS, TERM_NAME
 
 
@@ -82,80 +96,171 @@ def _headers(figures: dict[str, dict]) -> list[str]:
     return headers
 
 
+KIND = {"count": "int", "vnd": "money", "pct": "percent"}
+STATE_TEXT = {"submitted": "Đã gửi", "draft": "Đang soạn"}
+SUMMARY_KEYS = [Column("TT", 5, "center"), Column("Trường", 26), Column("Trạng thái", 11, "center"),
+                Column("Số liệu đến ngày", 12, "date")]
+
+
+def title_text(year_name: str, term: int) -> str:
+    return (f"TỔNG HỢP BÁO CÁO {TERM_NAME[term].upper()} CUỘC VẬN ĐỘNG \"MỖI CÁN BỘ, GIÁO VIÊN NHẬN ĐỠ ĐẦU "
+            f"MỘT HỌC SINH CÓ NGUY CƠ BỎ HỌC\" NĂM HỌC {year_name}")
+
+
+def student_columns(term: int) -> list[Column]:
+    """The appendix of every school: sized for an A4 landscape page at 10 pt or more."""
+    columns = [Column("TT", 5, "center"), Column("Trường", 16), Column(STUDENT_HEADERS[1], 17),
+               Column(STUDENT_HEADERS[2], 6, "center"), Column(STUDENT_HEADERS[3], 28), Column(STUDENT_HEADERS[4], 22),
+               Column(STUDENT_HEADERS[5], 20)]
+    return columns + ([Column(PROGRESS_HEADER, 20)] if term == 2 else [])
+
+
+def summary_columns(figures: dict[str, dict]) -> list[Column]:
+    return SUMMARY_KEYS + [Column(header, 11, KIND.get(item.get("kind"), "int"))
+                           for header, item in zip(_headers(figures), figures.values(), strict=True)]
+
+
+def _figure(item: dict):
+    value = item.get("value")
+    return rate(value) if item.get("kind") == "pct" else value
+
+
+def summary_row(n: int, part: SchoolPart, keys: list[str]) -> list:
+    as_of = date.fromisoformat(part.as_of) if part.as_of else None
+    return [n, part.school_name, STATE_TEXT.get(part.state, "Chưa bắt đầu"), as_of,
+            *(_figure(part.figures.get(key, {})) for key in keys)]
+
+
+def student_row(n: int, part: SchoolPart, item: dict, term: int) -> list:
+    values = [n, part.school_name, item.get("name"), item.get("class"), item.get("circumstances"),
+              item.get("conduct"), item.get("mentors")]
+    return values + ([item.get("progress")] if term == 2 else [])
+
+
+class _StreamedSheet:
+    """One sheet written row by row (constant memory): each row's height from its text before it is
+    written, the header repeated on every page, printed at a scale that keeps 9 pt or split by columns
+    with TT and the school repeated (documents.xlsx.page_setup)."""
+
+    def __init__(self, book, fmt: dict, name: str, title: str):
+        self.book, self.fmt, self.title = book, fmt, title
+        self.ws = book.add_worksheet(name)
+        self.columns: list[Column] = []
+        self.row = 0
+
+    def start(self, columns: list[Column]) -> None:
+        self.columns = columns
+        widths = [c.width for c in columns]
+        scale, breaks = table_print_plan(Table(columns), landscape=True)
+        for col, width in enumerate(widths):
+            self.ws.set_column(col, col, width)
+        page_setup(self.ws, landscape=True, scale=scale, key_columns=2 if breaks else 0, v_breaks=breaks)
+        first_page = sum(widths) if not breaks else sum(widths[:breaks[0]])
+        last = len(columns) - 1 if not breaks else breaks[0] - 1  # the title stays on the first page's width
+        # the national name and motto above the title (Decree 30/2020), across the first page's columns
+        for row, (text, style) in enumerate(((NATIONAL_NAME, "title"), (NATIONAL_MOTTO, "motto"))):
+            self.ws.set_row(row, row_height([text], [first_page], 12, bold=True))
+            self.ws.merge_range(row, 0, row, max(last, 1), "", self.fmt[style])
+            self.ws.write_string(row, 0, text, self.fmt[style])
+        self.ws.set_row(3, row_height([self.title], [first_page], 13, bold=True))
+        self.ws.merge_range(3, 0, 3, max(last, 1), "", self.fmt["title"])
+        self.ws.write_string(3, 0, self.title, self.fmt["title"])
+        self.row = 5
+        self.ws.set_row(self.row, row_height([c.title for c in columns], widths, bold=True))
+        for col, column in enumerate(columns):
+            self.ws.write_string(self.row, col, column.title, self.fmt["header"])
+        self.ws.repeat_rows(self.row)
+
+    def add(self, values: list, style: str = "") -> None:
+        self.row += 1
+        self.ws.set_row(self.row, row_height(values, [c.width for c in self.columns], bold=bool(style)))
+        for col, (column, value) in enumerate(zip(self.columns, values, strict=False)):
+            fmt = self.fmt[(style or "") + (column.kind if column.kind in self.fmt else "text")]
+            if value is None or value == "":
+                self.ws.write_blank(self.row, col, None, fmt)
+            elif isinstance(value, date):
+                self.ws.write_datetime(self.row, col, value, fmt)
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                self.ws.write_number(self.row, col, value, fmt)
+            else:
+                self.ws.write_string(self.row, col, str(value), self.fmt[(style or "") + "text"])
+
+
+def _formats(book) -> dict:
+    base = {"font_name": "Times New Roman", "font_size": 12, "valign": "top"}
+    cell = base | {"border": 1, "text_wrap": True}
+    styles = {"title": base | {"bold": True, "align": "center", "font_size": 13, "text_wrap": True},
+              "motto": base | {"bold": True, "align": "center", "underline": 1},
+              "header": base | {"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True},
+              "text": cell, "center": cell | {"align": "center"}}
+    for kind, num_format in NUMBER_FORMATS.items():
+        styles[kind] = cell | {"num_format": num_format, "align": "center" if kind == "date" else "right"}
+        if kind != "date":
+            styles[kind]["indent"] = 1
+    styles |= {f"total{key}": props | {"bold": True} for key, props in list(styles.items())
+               if key in ("text", "center", *NUMBER_FORMATS)}
+    return {key: book.add_format(props) for key, props in styles.items()}
+
+
 def write_district_xlsx(path, year_name: str, term: int, parts: Iterator[SchoolPart]) -> DistrictResult:
     """Write the district workbook to `path` from `parts` (see `school_parts`), one school at a time."""
     book = Workbook(str(path), {"in_memory": False, "constant_memory": True})
-    base = {"font_name": "Times New Roman", "font_size": 12, "valign": "top"}
-    fmt = {"title": book.add_format(base | {"bold": True, "align": "center", "font_size": 13}),
-           "header": book.add_format(base | {"bold": True, "border": 1, "align": "center", "text_wrap": True}),
-           "cell": book.add_format(base | {"border": 1, "text_wrap": True}),
-           "number": book.add_format(base | {"border": 1, "num_format": "#,##0"}),
-           "total": book.add_format(base | {"border": 1, "bold": True, "num_format": "#,##0"})}
-    title = (f"TỔNG HỢP BÁO CÁO {TERM_NAME[term].upper()} CUỘC VẬN ĐỘNG \"MỖI CÁN BỘ, GIÁO VIÊN NHẬN ĐỠ ĐẦU "
-             f"MỘT HỌC SINH CÓ NGUY CƠ BỎ HỌC\" NĂM HỌC {year_name}")
-    summary = book.add_worksheet("Tong hop")
-    students = book.add_worksheet("Hoc sinh")
-    student_headers = ["TT", "Trường", *STUDENT_HEADERS[1:]] + ([PROGRESS_HEADER] if term == 2 else [])
-    for ws, width in ((summary, 14), (students, len(student_headers) - 1)):
-        ws.merge_range(0, 0, 0, width, title, fmt["title"])
-        ws.set_paper(9)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-    for col, header in enumerate(student_headers):
-        students.write_string(2, col, header, fmt["header"])
-    for col, width in enumerate((5, 30, 24, 8, 42, 34, 32, 30)[:len(student_headers)]):
-        students.set_column(col, col, width)
-    students.repeat_rows(2)
-
+    fmt = _formats(book)
+    title = title_text(year_name, term)
+    summary = _StreamedSheet(book, fmt, "Tong hop", title)
+    students = _StreamedSheet(book, fmt, "Hoc sinh", title)
+    students.start(student_columns(term))
     result = DistrictResult()
     keys: list[str] = []
     totals: dict[str, int] = {}
-    row, student_row = 2, 2
-    keys_row_written = False
     for part in parts:
-        if not keys_row_written:  # the figures' columns come from the first school's report
+        if not keys:  # the figures' columns come from the first school's report
             keys = list(part.figures)
-            for col, header in enumerate(["TT", "Trường", "Trạng thái", "Số liệu đến ngày", *_headers(part.figures)]):
-                summary.write_string(row, col, header, fmt["header"])
-            summary.set_column(0, 0, 5)
-            summary.set_column(1, 1, 30)
-            summary.set_column(2, 3, 14)
-            summary.set_column(4, 3 + len(keys), 14)
-            summary.repeat_rows(row)
-            keys_row_written = True
-        row += 1
+            summary.start(summary_columns(part.figures))
         result.schools += 1
         result.states[part.state] = result.states.get(part.state, 0) + 1
-        summary.write_number(row, 0, result.schools, fmt["cell"])
-        summary.write_string(row, 1, part.school_name, fmt["cell"])
-        summary.write_string(row, 2, {"submitted": "Đã gửi", "draft": "Đang soạn"}.get(part.state, "Chưa bắt đầu"),
-                             fmt["cell"])
-        summary.write_string(row, 3, dmy(part.as_of), fmt["cell"])
-        for col, key in enumerate(keys, start=4):
+        summary.add(summary_row(result.schools, part, keys))
+        for key in keys:
             item = part.figures.get(key, {})
             value = item.get("value")
-            if isinstance(value, int) and not isinstance(value, bool):
-                summary.write_number(row, col, value, fmt["number"])
-                if item.get("kind") == "count":  # counts add up; rates do not
-                    totals[key] = totals.get(key, 0) + value
-            else:
-                summary.write_string(row, col, "" if value is None else str(value), fmt["cell"])
+            if item.get("kind") in ("count", "vnd") and isinstance(value, int) and not isinstance(value, bool):
+                totals[key] = totals.get(key, 0) + value  # counts add up; rates do not
         for item in part.students:
-            student_row += 1
             result.students += 1
-            values = [result.students, part.school_name, item.get("name"), item.get("class"),
-                      item.get("circumstances"), item.get("conduct"), item.get("mentors")]
-            if term == 2:
-                values.append(item.get("progress"))
-            for col, value in enumerate(values):
-                if isinstance(value, int):
-                    students.write_number(student_row, col, value, fmt["cell"])
-                else:
-                    students.write_string(student_row, col, value or "", fmt["cell"])
-    row += 1
-    summary.write_string(row, 1, "Tổng cộng", fmt["total"])
-    for col, key in enumerate(keys, start=4):
-        if key in totals:
-            summary.write_number(row, col, totals[key], fmt["total"])
+            students.add(student_row(result.students, part, item, term))
+    if keys:
+        summary.add([None, "Tổng cộng", None, None, *(totals.get(key) for key in keys)], style="total")
     book.close()
     return result
+
+
+def district_document(year_name: str, term: int, parts: Iterator[SchoolPart]) -> tuple[Document, DistrictResult]:
+    """The same two tables as one Document (for the PDF): held in memory, for an office's deployment."""
+    result = DistrictResult()
+    keys: list[str] = []
+    summary_rows, student_rows, columns = [], [], SUMMARY_KEYS
+    totals: dict[str, int] = {}
+    for part in parts:
+        if not keys:
+            keys, columns = list(part.figures), summary_columns(part.figures)
+        result.schools += 1
+        result.states[part.state] = result.states.get(part.state, 0) + 1
+        summary_rows.append(summary_row(result.schools, part, keys))
+        for key in keys:
+            item = part.figures.get(key, {})
+            if item.get("kind") in ("count", "vnd") and isinstance(item.get("value"), int):
+                totals[key] = totals.get(key, 0) + item["value"]
+        for item in part.students:
+            result.students += 1
+            student_rows.append(student_row(result.students, part, item, term))
+    if keys:
+        summary_rows.append([None, "Tổng cộng", None, None, *(totals.get(key) for key in keys)])
+    title = title_text(year_name, term)
+    heading = Heading(place_date=date_line(None, local_today()))
+    parts_out = [Part(sheet="Tong hop", title=title, subtitle=["(Tổng hợp theo trường)"],
+                      blocks=[Table(columns, summary_rows, empty_text="Không có trường nào.")], landscape=True),
+                 Part(sheet="Hoc sinh", title=title, subtitle=["(Danh sách học sinh được đỡ đầu của các trường)"],
+                      blocks=[Table(student_columns(term), student_rows, empty_text="Chưa có học sinh nào.")],
+                      landscape=True)]
+    return Document(kind=f"district-{term}", filename=f"tong-hop-bao-cao-lan-{term}-{filename_part(year_name)}",
+                    heading=heading, parts=parts_out), result
