@@ -2,7 +2,6 @@
 monthly campaign report (the head's edited summary if any, else the generated one)."""
 
 import click
-from flask import current_app
 from sqlalchemy import func, select
 
 from ..documents.web import format_of, write_document
@@ -41,8 +40,7 @@ def department_monthly(code: str, month_text: str, out: str, school_id: int | No
         raise click.ClickException(f"{month_text} is not in any school year of {school.name}.")
     report = month_report(department, year, month, local_today())
     doc = report_document(report, summary_of(report, stored_report(department, month)))
-    with current_app.test_request_context():  # the PDF's template runs the app's context processors
-        write_document(doc, out)
+    write_document(doc, out)
     record_export(report, "xlsx", via="cli", format=fmt)  # a PDF is audited as its workbook twin
     db.session.commit()
     click.echo(f"{report.mentees} mentees of {report.mentors} mentors written to {out}.")

@@ -2,7 +2,6 @@
 for the emulation council (the locked snapshot when the result is locked, else as computed today)."""
 
 import click
-from flask import current_app
 
 from ..documents.web import format_of, write_document
 from ..extensions import db
@@ -27,8 +26,7 @@ def emulation_report(year_name: str, term: str | None, out: str, school_id: int 
     today = local_today()
     result = results.semester_sheet(year, int(term), today) if term else results.year_sheet(year, today)
     doc = export.document(result, school, year, today)
-    with current_app.test_request_context():  # the PDF's template runs the app's context processors
-        write_document(doc, out)
+    write_document(doc, out)
     export.record_export(result, year, fmt, via="cli")
     db.session.commit()
     state = "locked" if result["evaluation"]["status"] == "locked" else "not locked, as of today"
