@@ -257,7 +257,8 @@ def year_edit(year_id: int | None):
     year = get_in_school_or_404(SchoolYear, year_id) if year_id else None
     if year is None and request.method == "GET":
         today = local_today()
-        form = SchoolYearForm(data=services.default_calendar(today.year if today.month >= 8 else today.year - 1))
+        form = SchoolYearForm(data=services.default_calendar(today.year if today.month >= 8 else today.year - 1)
+                              | {"is_current": not services.has_current_year(current_user.school_id)})  # the first year
     else:
         form = SchoolYearForm(obj=year)
     if form.validate_on_submit():

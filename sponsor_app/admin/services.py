@@ -201,10 +201,17 @@ def save_year(year: SchoolYear | None, school: School, data: dict, *, make_curre
     for key in YEAR_FIELDS:
         setattr(year, key, data[key])
     db.session.flush()
-    if make_current:
+    if make_current or not has_current_year(school.id, besides=year):  # the first year is current by default
         set_current_year(year)
     audit.record("year_saved", year, name=year.name)
     return year
+
+
+def has_current_year(school_id: int, besides: SchoolYear | None = None) -> bool:
+    """Whether another year of the school is marked current."""
+    return db.session.scalar(select(SchoolYear.id).where(
+        SchoolYear.school_id == school_id, SchoolYear.is_current.is_(True),
+        SchoolYear.id != (besides.id if besides is not None else -1)).limit(1)) is not None
 
 
 def set_current_year(year: SchoolYear) -> None:

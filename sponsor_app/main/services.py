@@ -65,26 +65,39 @@ def school_counts(school_id: int, year: SchoolYear | None) -> SchoolCounts:
     return counts
 
 
+SHOWN = 6  # names listed in a checklist step before "…"
+
+
+def _names(rows) -> list[str]:
+    names = [name for (name,) in rows]
+    return names[:SHOWN] + (["…"] if len(names) > SHOWN else [])
+
+
 def setup_checklist(school_id: int, year: SchoolYear | None, counts: SchoolCounts) -> list[tuple[str, bool, str, list]]:
-    """What an admin still has to set up: (label key, done, endpoint, what is missing)."""
+    """What an admin still has to set up: (label key, done, endpoint, what is missing).
+
+    A step is done only when it really is, and says what is missing: the school's header fields, the
+    departments without a head, the active accounts nobody can log in to yet (no password), the
+    classes of the year without a homeroom teacher."""
     school = db.session.get(School, school_id)
     header_missing = missing_header_fields(school)
-    heads = db.session.scalar(
-        select(func.count()).select_from(Department)
-        .where(Department.school_id == school_id, Department.head_id.is_not(None))
-    )
-    accounts_with_password = db.session.scalar(
-        select(func.count()).select_from(User)
-        .where(User.school_id == school_id, User.password_hash.is_not(None), User.active.is_(True))
-    )
+    headless = _names(db.session.execute(
+        select(Department.name).where(Department.school_id == school_id, Department.head_id.is_(None))
+        .order_by(Department.name)))
+    no_login = _names(db.session.execute(
+        select(User.full_name).where(User.school_id == school_id, User.active.is_(True),
+                                     User.password_hash.is_(None)).order_by(User.full_name)))
+    no_homeroom = _names(db.session.execute(
+        select(ClassGroup.name).where(ClassGroup.school_year_id == year.id, ClassGroup.homeroom_teacher_id.is_(None))
+        .order_by(ClassGroup.grade, ClassGroup.name))) if year is not None else []
     return [
         # the header of every official document (Decree 30/2020): printed incomplete without it
         ("school", not header_missing, "admin.school", header_missing),
         ("year", year is not None, "admin.years", []),
-        ("departments", counts.departments > 0 and heads == counts.departments, "admin.departments", []),
-        ("staff", counts.staff > 1 and accounts_with_password > 1, "admin.users", []),
-        ("classes", counts.classes > 0, "admin.classes", []),
-        ("students", counts.students > 0, "imports.upload", []),
+        ("departments", counts.departments > 0 and not headless, "admin.departments", headless),
+        ("staff", counts.staff > 1 and not no_login, "admin.users", no_login),
+        ("classes", counts.classes > 0 and not no_homeroom, "admin.classes", no_homeroom),
+        ("students", counts.enrolled > 0, "imports.upload", []),
     ]
 
 
