@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/sponsor_test
 export FLASK_APP := wsgi
 export SPONSOR_ENV ?= development
 
-.PHONY: run test journeys reliability bench mutation install install-test install-bench install-mutation translations lint migrate-check clean
+.PHONY: run school test journeys reliability bench mutation install install-test install-bench install-mutation translations lint migrate-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,11 +37,25 @@ install-mutation: $(VENV)/.installed-mutation translations
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d sponsor_app/translations
 
-## make run: install, migrate, load the demo school when the database is empty, serve on :5000
+## make run: install, migrate, load the demo school when the database is empty, serve on :$(PORT) (5000)
+PORT ?= 5000
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+## make school SCHOOL="Trường THPT Nguyễn Du" [ADMIN=admin] [PORT=5000]: your own school from nothing, in its
+## own database (instance/school.db, or DATABASE_URL): migrate, create the school and its first admin with
+## a temporary password on the first run, print where to go next, serve
+SCHOOL ?=
+ADMIN ?= admin
+SCHOOL_DATABASE_URL ?= $(or $(DATABASE_URL),sqlite:///$(CURDIR)/instance/school.db)
+school: install
+	@mkdir -p instance
+	DATABASE_URL="$(SCHOOL_DATABASE_URL)" $(BIN)/flask db upgrade
+	DATABASE_URL="$(SCHOOL_DATABASE_URL)" $(BIN)/flask start-school --school "$(SCHOOL)" --username "$(ADMIN)" \
+		--url http://127.0.0.1:$(PORT)
+	DATABASE_URL="$(SCHOOL_DATABASE_URL)" $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## make test: lint, the whole suite on SQLite (with browser journeys), then again on PostgreSQL
 test: install-test

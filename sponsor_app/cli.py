@@ -27,6 +27,7 @@ def register(app) -> None:
     from .seed import seed_demo_command
 
     app.cli.add_command(create_admin)
+    app.cli.add_command(start_school)
     app.cli.add_command(backup)
     app.cli.add_command(restore)
     app.cli.add_command(check_deploy_command)
@@ -56,6 +57,15 @@ def create_admin(username: str, full_name: str, school_name: str | None, new_sch
         raise click.ClickException(f"User {username!r} already exists.")
     school_name = unicodedata.normalize("NFC", school_name).strip() if school_name else None
     school = _school_for_admin(school_name or None, new_school)
+    password, temporary = _add_admin(school, username, full_name, password)
+    db.session.commit()
+    click.echo(f"Admin {username!r} created for {school.name}.")
+    if temporary:
+        click.echo(f"Temporary password (change it at first login): {password}")
+
+
+def _add_admin(school: School, username: str, full_name: str, password: str | None) -> tuple[str, bool]:
+    """An admin (and teacher) account of `school`: (its password, whether it is a temporary one)."""
     user = User(school_id=school.id, username=username)
     user.set_full_name(full_name)
     user.set_roles([Role.ADMIN, Role.TEACHER])
@@ -64,10 +74,43 @@ def create_admin(username: str, full_name: str, school_name: str | None, new_sch
     user.set_password(password)
     user.must_change_password = temporary
     db.session.add(user)
+    return password, temporary
+
+
+@click.command("start-school")
+@click.option("--school", "school_name", default="", help="Your school's name, e.g. \"Trường THPT Nguyễn Du\"")
+@click.option("--username", default="admin", show_default=True, help="The first admin's login name")
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="Where the app will be served")
+def start_school(school_name: str, username: str, url: str):
+    """A real school from nothing (`make school`): on an empty database, create the school and its first
+    admin with a temporary password, and say where to go next; on a database that has a school, say how
+    to log in. Never touches an existing school."""
+    schools = db.session.scalars(select(School).order_by(School.id)).all()
+    if schools:
+        click.echo(f"This database already has {', '.join(s.name for s in schools)}.\n"
+                   f"Open {url}/login and log in with your admin account (forgotten password: another admin "
+                   f"resets it, or `flask create-admin --username NEW --school NAME`).")
+        return
+    school_name = unicodedata.normalize("NFC", school_name or "").strip()
+    if not school_name:
+        raise click.ClickException('Name your school: make school SCHOOL="Trường THPT Nguyễn Du" (ADMIN=admin PORT=5000)')
+    username = login_name(username)
+    school = School(name=school_name)
+    db.session.add(school)
+    db.session.flush()
+    password, _temporary = _add_admin(school, username, "Quản trị viên", None)
     db.session.commit()
-    click.echo(f"Admin {username!r} created for {school.name}.")
-    if temporary:
-        click.echo(f"Temporary password (change it at first login): {password}")
+    click.echo(f"""
+{school.name} is ready, with no data yet.
+
+  1. Open {url}/login
+  2. Log in as {username!r} with the temporary password {password}
+     (you choose your own right after).
+  3. On the home page, "Các bước thiết lập" lists what is missing, in order, each with a link:
+     the school's details printed on documents, the school year, staff (import the staff list from
+     CSDL ngành / vnEdu / SMAS: Thiết lập → Nhập từ Excel), departments and heads, classes and homeroom
+     teachers, students (the class lists).
+""")
 
 
 def _school_for_admin(name: str | None, new_school: bool) -> School:

@@ -70,3 +70,24 @@ def test_the_first_school_year_is_current_by_default(client_for, db):
                                                        "end_date": "31/05/2029"}).status_code in (200, 302)
     db.session.expire_all()
     assert db.session.get(SchoolYear, first.id).is_current
+
+
+def test_start_school_creates_the_school_and_its_first_admin_once(runner, db):
+    """`make school` runs `flask start-school`: on an empty database, the school and its first admin with
+    a temporary password (changed at first login) and the next steps; then never again."""
+    from sponsor_app.models import School, User
+
+    refused = runner.invoke(args=["start-school"])
+    assert refused.exit_code != 0 and 'make school SCHOOL="' in refused.output
+    result = runner.invoke(args=["start-school", "--school", " Trường THPT Nguyễn Du ", "--username", "Admin",
+                                 "--url", "http://127.0.0.1:5123"])
+    assert result.exit_code == 0, result.output
+    school = db.session.scalar(select(School))
+    admin = db.session.scalar(select(User).where(User.school_id == school.id))
+    assert school.name == "Trường THPT Nguyễn Du" and admin.username == "admin" and admin.must_change_password
+    password = re.search(r"temporary password (\S+)", result.output).group(1)
+    assert admin.check_password(password)
+    assert "http://127.0.0.1:5123/login" in result.output and "Các bước thiết lập" in result.output
+    again = runner.invoke(args=["start-school", "--school", "Trường khác"])
+    assert again.exit_code == 0 and "already has Trường THPT Nguyễn Du" in again.output
+    assert db.session.query(School).count() == 1 and db.session.query(User).count() == 1
