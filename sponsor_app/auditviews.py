@@ -30,6 +30,8 @@ VIEWS: dict[str, str] = {
     "screening.add_contact": "view_screening",
     "screening.decide": "view_screening",
     "screening.at_risk_list": "at_risk_list_viewed",
+    "screening.upload_sheet": "view_screening_board",  # the preview of a class's sheet: its students' rows
+    "screening.confirm_sheet": "view_screening_board",  # the preview again when the records changed (409)
     # assignments
     "assignments.board": "assignment_board_viewed",
     "assignments.student": "view_student",
@@ -74,6 +76,7 @@ VIEWS: dict[str, str] = {
 EXPORTS: dict[str, str] = {
     "screening.export": "export_at_risk_list",
     "screening.list_pdf": "export_at_risk_list",
+    "screening.class_sheet": "screening_sheet_exported",  # the class's sheet to fill in Excel
     "attention.export": "export_attention",
     "attention.list_pdf": "export_attention",
     "dashboard.export": "export_dashboard",
@@ -100,6 +103,7 @@ NAMES_NO_STUDENT: dict[str, str] = {
     "main.index": "a redirect to the user's home page",
     "auth.login": "the login form",
     "auth.password": "the user's own password form",
+    "auth.invite": "an invitation to log in: the invitee's own name and username",
     "admin.users": "staff accounts",
     "admin.user_new": "a staff account form",
     "admin.user_edit": "a staff account form",
@@ -111,6 +115,7 @@ NAMES_NO_STUDENT: dict[str, str] = {
     "admin.year_edit": "a school year form",
     "admin.school": "the school's own details",
     "admin.audit_log": "user names, action codes and record numbers, never a student's name",
+    "logins.accounts": "staff accounts, whether each has a password or a login code waiting",
     "imports.upload": "the upload form (the preview of a file is a POST: the admin's own file)",
     "roster.classes": "classes with head counts",
     "screening.summary": "counts only",

@@ -323,6 +323,7 @@ AUDIT_ACTION_LABELS = {
     "year_review_viewed": _l("Xem tổng kết năm học"),
     "rollover_viewed": _l("Xem trang chuyển sang năm học mới"),
     "export_at_risk_list": _l("Xuất danh sách học sinh có nguy cơ bỏ học"),
+    "screening_sheet_exported": _l("Tải bảng rà soát của lớp (Excel)"),
     "export_attention": _l("Xuất danh sách học sinh cần quan tâm"),
     "export_dashboard": _l("Xuất tổng quan của trường"),
     "export_department_report_xlsx": _l("Xuất báo cáo tháng của tổ (Excel)"),

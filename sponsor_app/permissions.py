@@ -224,6 +224,23 @@ def can_decide_screening(user: User, screening: Screening) -> bool:
     return screening.school_id == user.school_id and user.has_role(Role.LEADER)
 
 
+def can_screen_class(user: User, class_group: ClassGroup) -> bool:
+    """The class's screening board and sheet (download, upload): its homeroom teacher, and leadership
+    for any class of the school."""
+    if class_group.school_id != user.school_id:
+        return False
+    return user.has_role(Role.LEADER) or (class_group.homeroom_teacher_id == user.id
+                                           and can_propose_screening(user))
+
+
+def get_screening_class_or_404(class_id: int) -> ClassGroup:
+    """A class whose screening the current user may do (404 another school's, 403 another class)."""
+    class_group = get_in_school_or_404(ClassGroup, class_id)
+    if not can_screen_class(current_user, class_group):
+        abort(403)
+    return class_group
+
+
 # --- support plans ------------------------------------------------------------------------
 
 def heads_department_of(user: User, mentor_id: int) -> bool:
@@ -570,6 +587,7 @@ TEMPLATE_PREDICATES = {
     "can_edit_screening": can_edit_screening,
     "can_verify_screening": can_verify_screening,
     "can_decide_screening": can_decide_screening,
+    "can_screen_class": can_screen_class,
     "can_manage_criteria": can_manage_criteria,
     "can_assign_mentors": can_assign_mentors,
     "can_view_pledges": can_view_pledges,

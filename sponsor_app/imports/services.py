@@ -945,8 +945,9 @@ def store_pending(data: bytes, *, user: User, kind: str, year_id: int | None = N
     return token
 
 
-def load_pending(token: str, user: User) -> PendingUpload | None:
-    """The kept upload of `token` if it belongs to `user` and is less than an hour old, else None."""
+def load_pending(token: str, user: User, kinds=KINDS) -> PendingUpload | None:
+    """The kept upload of `token` if it belongs to `user`, is of one of `kinds` (another feature keeps
+    its own kinds of upload here too: screening.sheet) and is less than an hour old, else None."""
     if not token or not TOKEN_RE.match(token):
         return None
     folder = pending_dir()
@@ -961,7 +962,7 @@ def load_pending(token: str, user: User) -> PendingUpload | None:
         return None
     if meta.get("user_id") != user.id or meta.get("school_id") != user.school_id:
         return None
-    if hashlib.sha256(data).hexdigest() != meta.get("sha256") or meta.get("kind") not in KINDS:
+    if hashlib.sha256(data).hexdigest() != meta.get("sha256") or meta.get("kind") not in kinds:
         return None
     return PendingUpload(token=token, data=data, meta=meta)
 

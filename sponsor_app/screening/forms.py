@@ -1,6 +1,7 @@
 """Screening forms: the record, a contact, the decision, and the criteria editor."""
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     FieldList,
@@ -12,9 +13,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..forms import BaseForm, VNDateField
+from ..imports.services import TOKEN_RE
 from ..labels import CHANNEL_LABELS, CRITERION_KIND_LABELS, FLAG_LABELS, METHOD_LABELS
 from ..models import ContactChannel, ContactMethod, CriterionKind, Decision, RatingScale
 from ..timeutil import local_today
@@ -139,3 +141,24 @@ class CriteriaForm(BaseForm):
     def validate_new_parameter(self, field):
         if self.new_label.data and not (field.data or "").strip():
             raise ValidationError(_l("Nhập tham số cho tiêu chí mới."))
+
+
+class SheetUploadForm(BaseForm):
+    """The class's screening sheet, filled in Excel, uploaded back for a preview."""
+
+    file = FileField(_l("Bảng rà soát đã điền (.xlsx)"), validators=[
+        FileRequired(message=_l("Hãy chọn tệp Excel cần nhập.")),
+        FileAllowed(["xlsx"], message=_l(
+            "Chỉ nhận tệp Excel .xlsx. Tệp .xls hoặc .csv: mở bằng Excel rồi chọn Lưu thành → "
+            "Sổ làm việc Excel (.xlsx).")),
+    ], render_kw={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+
+
+class SheetConfirmForm(BaseForm):
+    token = HiddenField(validators=[DataRequired(), Regexp(TOKEN_RE)])
+
+
+class BulkApproveForm(BaseForm):
+    """The records ticked on the at-risk list ("id:version" each: a record changed since is not approved)."""
+
+    back = HiddenField()

@@ -5,6 +5,8 @@ counts, the export and the criteria editor."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
@@ -25,13 +27,22 @@ from ..permissions import (
     can_propose_screening,
     can_verify_screening,
     get_in_school_or_404,
+    get_screening_class_or_404,
     get_screening_or_404,
     role_required,
     visible_screenings,
 )
 from ..roster.services import classes_with_counts, enrollment_in
-from . import services
-from .forms import ContactForm, CriteriaForm, DecisionForm, ScreeningForm
+from . import services, sheet
+from .forms import (
+    BulkApproveForm,
+    ContactForm,
+    CriteriaForm,
+    DecisionForm,
+    ScreeningForm,
+    SheetConfirmForm,
+    SheetUploadForm,
+)
 
 bp = Blueprint("screening", __name__)
 
@@ -68,7 +79,107 @@ def class_board(class_id: int):
     class_group = _homeroom_or_leader_class(class_id)
     rows = services.class_board(class_group)
     audit.viewed(class_group)  # the row is written once the page is built
-    return render_template("screening/class_board.html", class_group=class_group, rows=rows)
+    return render_template("screening/class_board.html", class_group=class_group, rows=rows,
+                           upload_form=SheetUploadForm(formdata=None))
+
+
+# --- the class's screening sheet: download, fill in Excel, upload, preview, confirm -----------
+
+SHEET_KIND = "screening_sheet"  # the kind of the upload kept between the preview and the confirmation
+
+
+@bp.get("/classes/<int:class_id>/sheet.xlsx")
+@login_required
+def class_sheet(class_id: int):
+    """The class's sheet to fill in Excel (the students screened this year pre-filled)."""
+    from ..xlsx import send_workbook
+
+    class_group = get_screening_class_or_404(class_id)
+    rows = sheet.sheet_students(class_group)
+    response = send_workbook(sheet.build_sheet(class_group, rows), sheet.sheet_filename(class_group))
+    audit.record("screening_sheet_exported", class_group, year=class_group.school_year.name, rows=len(rows),
+                 prefilled=sum(1 for _s, screening in rows if screening is not None))
+    db.session.commit()
+    return response
+
+
+def _sheet_preview(class_group, result, filename, token, status=200):
+    audit.viewed(class_group, via="screening_sheet")  # the rows name the class's students and their records
+    return render_template("screening/sheet_preview.html", class_group=class_group, result=result,
+                           filename=filename, confirm_form=SheetConfirmForm(token=token) if token else None,
+                           upload_form=SheetUploadForm(formdata=None)), status
+
+
+@bp.post("/classes/<int:class_id>/sheet")
+@login_required
+def upload_sheet(class_id: int):
+    """Read an uploaded sheet and show every row's problems; keep the file for the confirmation when
+    there is none."""
+    from ..imports.routes import _filename
+    from ..imports.services import store_pending
+    from ..imports.xlsx import ImportFileError
+
+    class_group = get_screening_class_or_404(class_id)
+    form = SheetUploadForm()
+    error = None
+    if form.validate_on_submit():
+        filename = _filename(form.file.data.filename)
+        data = form.file.data.read()
+        try:
+            result = sheet.parse_sheet(data, class_group)
+        except ImportFileError as err:
+            error = str(err)
+        else:
+            token = None
+            if not result.has_errors:
+                token = store_pending(data, user=current_user, kind=SHEET_KIND, year_id=class_group.school_year_id,
+                                      class_name=class_group.name, filename=filename)
+            return _sheet_preview(class_group, result, filename, token)
+    return render_template("screening/sheet_upload.html", class_group=class_group, upload_form=form,
+                           import_error=error), 400
+
+
+@bp.post("/classes/<int:class_id>/sheet/confirm")
+@login_required
+def confirm_sheet(class_id: int):
+    """Write the previewed sheet: every filled row or none."""
+    from ..imports.services import discard_pending, load_pending
+    from ..imports.xlsx import ImportFileError
+
+    class_group = get_screening_class_or_404(class_id)
+    form = SheetConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    board = url_for(".class_board", class_id=class_group.id)
+    pending = load_pending(form.token.data, current_user, kinds=(SHEET_KIND,))
+    if pending is None or (pending.meta.get("year_id"), pending.meta.get("class_name")) != (
+            class_group.school_year_id, class_group.name):
+        flash(_("Không còn tệp đã tải lên (quá 1 giờ hoặc đã nhập xong). Hãy tải tệp lên lại."), "warning")
+        return redirect(board)
+    filename = pending.meta.get("filename")
+    try:
+        result = sheet.parse_sheet(pending.data, class_group)
+        summary = sheet.apply_sheet(result, class_group, by=current_user, source=filename, planned=True)
+        db.session.commit()
+    except ImportFileError as err:
+        db.session.rollback()
+        discard_pending(pending.token)
+        flash(str(err), "danger")
+        return redirect(board)
+    except sheet.SheetRejected as rejected:  # the records changed since the preview: the problems as they are now
+        db.session.rollback()
+        discard_pending(pending.token)
+        return _sheet_preview(class_group, rejected.result, filename, None, status=409)
+    except (IntegrityError, StaleDataError, RuleError):
+        db.session.rollback()
+        flash(_("Dữ liệu vừa được người khác thay đổi trong lúc nhập nên chưa lưu gì. Hãy tải tệp lên lại."),
+              "warning")
+        return redirect(board)
+    discard_pending(pending.token)
+    flash(_("Đã nhập bảng rà soát lớp %(c)s: %(new)d phiếu mới (đề xuất), %(upd)d phiếu cập nhật, %(same)d phiếu "
+            "không đổi; %(skip)d dòng để trống được bỏ qua.", c=class_group.name, new=len(summary.created),
+            upd=len(summary.updated), same=summary.unchanged, skip=summary.skipped), "success")
+    return redirect(board)
 
 
 @bp.route("/students/<int:student_id>/new", methods=["GET", "POST"])
@@ -265,6 +376,64 @@ def export():
 @role_required(Role.LEADER)
 def list_pdf():
     return _export("pdf")
+
+
+BULK_MAX = 500  # records ticked at once (a page shows far fewer)
+
+
+def _list_url(back: str | None) -> str:
+    """Back to the list as it was filtered (a path of this site's list only)."""
+    from urllib.parse import urlsplit
+
+    from ..urls import safe_next
+
+    target = safe_next(back)
+    if target and urlsplit(target).path == url_for(".at_risk_list"):
+        return target
+    return url_for(".at_risk_list")
+
+
+@bp.post("/list/approve")
+@role_required(Role.LEADER)
+def approve_selected():
+    """Approve the records ticked on the list, each as the single approval does; a record changed since
+    the page showed it is reported, not approved."""
+    year = require_year()
+    form = BulkApproveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    back = _list_url(form.back.data)
+    versions: dict[int, int] = {}
+    for value in request.form.getlist("screening")[:BULK_MAX]:
+        screening_id, _sep, version = value.partition(":")
+        screening_id, version = to_int(screening_id, lo=1), to_int(version, lo=0)
+        if screening_id is not None and version is not None:
+            versions[screening_id] = version
+    if not versions:
+        flash(_("Chưa chọn hồ sơ nào: hãy đánh dấu các hồ sơ cần duyệt."), "warning")
+        return redirect(back)
+    screenings = [s for s in db.session.scalars(
+        select(Screening).where(Screening.id.in_(list(versions)), Screening.school_id == current_user.school_id,
+                                Screening.school_year_id == year.id).order_by(Screening.id))
+        if can_decide_screening(current_user, s)]
+    try:
+        result = services.approve_many(screenings, versions, by=current_user)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash(_("Có hồ sơ vừa được người khác sửa trong lúc duyệt nên chưa duyệt hồ sơ nào. Hãy xem lại danh "
+                "sách rồi duyệt lại."), "warning")
+        return redirect(back)
+    if result.approved:
+        flash(_("Đã duyệt %(n)d hồ sơ: cần nhận đỡ đầu.", n=len(result.approved)), "success")
+    if result.stale:
+        flash(_("Chưa duyệt %(n)d hồ sơ vì vừa được sửa hoặc đã có kết luận sau khi trang hiện ra: %(names)s. "
+                "Hãy mở hồ sơ để xem bản mới.", n=len(result.stale),
+                names=", ".join(s.student.full_name for s in result.stale)), "warning")
+    if result.missing:
+        flash(_("%(n)d hồ sơ không còn trong danh sách năm học này nên không được duyệt.", n=result.missing),
+              "warning")
+    return redirect(back)
 
 
 @bp.get("/summary")

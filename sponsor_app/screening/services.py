@@ -217,6 +217,27 @@ def decide(screening: Screening, decision: Decision, reason: str | None, *, by: 
         end_student_assignments(screening.student, REASON_NOT_AT_RISK, by=by, year=screening.school_year)
 
 
+@dataclass
+class BulkApproval:
+    approved: list[Screening]
+    stale: list[Screening]  # changed (or decided) since the page was shown: not approved
+    missing: int  # ids that are not (or no longer) records the user may decide this year
+
+
+def approve_many(screenings: list[Screening], versions: dict[int, int], *, by: User) -> BulkApproval:
+    """Approve each record for sponsorship as the single approval does (`decide`), unless it changed
+    since the page showed it (its version is not the one ticked) or has a conclusion already."""
+    result = BulkApproval(approved=[], stale=[], missing=len(versions) - len(screenings))
+    for screening in screenings:
+        if versions.get(screening.id) != screening.version or screening.decision is not None:
+            result.stale.append(screening)
+            continue
+        decide(screening, Decision.APPROVED, None, by=by)
+        result.approved.append(screening)
+    db.session.flush()
+    return result
+
+
 # --- lists and counts ---------------------------------------------------------------------
 
 @dataclass

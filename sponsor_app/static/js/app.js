@@ -3,6 +3,15 @@ document.addEventListener("change", function (event) {
   var form = event.target.closest("form.js-autosubmit");
   if (form) { form.submit(); }
 });
+document.addEventListener("change", function (event) {
+  // A "select all" box: data-check-all names the check boxes of its form it ticks or clears.
+  var name = event.target.getAttribute("data-check-all");
+  if (name && event.target.form) {
+    event.target.form.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) {
+      box.checked = event.target.checked;
+    });
+  }
+});
 document.addEventListener("submit", function (event) {
   var message = event.target.getAttribute("data-confirm");
   if (message && !window.confirm(message)) { event.preventDefault(); }
