@@ -6,7 +6,7 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
 from ..forms import BaseForm
-from .services import KINDS, TOKEN_RE
+from .services import KINDS, STUDENTS, TOKEN_RE, YEAR_KINDS
 
 
 class UploadForm(BaseForm):
@@ -25,11 +25,12 @@ class UploadForm(BaseForm):
                       "Nếu điền, mọi học sinh trong tệp được xếp vào lớp này."))
 
     def for_kind(self, kind: str, years) -> "UploadForm":
-        """Keep the fields the kind of list needs (staff lists have no year or class)."""
-        if kind == "students":
+        """Keep the fields the kind of list needs (staff lists have no year; only class lists a class)."""
+        if kind in YEAR_KINDS:
             self.year_id.choices = [(y.id, y.name) for y in years]
         else:
             del self.year_id
+        if kind != STUDENTS:
             del self.class_name
         return self
 

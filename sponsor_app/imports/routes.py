@@ -15,10 +15,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..context import school_years, selected_year
 from ..extensions import db
 from ..models import Role, School, SchoolYear
+from ..params import int_arg
 from ..permissions import get_in_school_or_404, role_required
-from . import services
+from ..xlsx import send_workbook
+from . import services, teachers
 from .forms import ConfirmForm, UploadForm
-from .services import STUDENTS
+from .services import HOMEROOM, STUDENTS, TEACHING, YEAR_KINDS
 from .xlsx import ImportFileError
 
 bp = Blueprint("imports", __name__)
@@ -39,6 +41,10 @@ def _parse_and_plan(kind: str, data: bytes, year: SchoolYear | None, class_name:
     """:raises ImportFileError: the file cannot be used."""
     if kind == STUDENTS:
         return services.plan_students(services.parse_students(data, class_name=class_name), year)
+    if kind == HOMEROOM:
+        return teachers.plan_homeroom(teachers.parse_homeroom(data), year)
+    if kind == TEACHING:
+        return teachers.plan_teaching(teachers.parse_teaching(data), year)
     return services.plan_staff(services.parse_staff(data), db.session.get(School, current_user.school_id))
 
 
@@ -54,12 +60,12 @@ def upload():
     kind = _kind(request.form.get("kind") if request.method == "POST" else request.args.get("kind"))
     years = school_years(current_user.school_id)
     form = UploadForm(kind=kind).for_kind(kind, years)
-    if request.method == "GET" and kind == STUDENTS:
+    if request.method == "GET" and kind in YEAR_KINDS:
         year = selected_year()
         form.year_id.data = year.id if year else None
     import_error = None
     if form.validate_on_submit():
-        year = get_in_school_or_404(SchoolYear, form.year_id.data) if kind == STUDENTS else None
+        year = get_in_school_or_404(SchoolYear, form.year_id.data) if kind in YEAR_KINDS else None
         class_name = form.class_name.data if kind == STUDENTS else None
         filename = _filename(form.file.data.filename)
         data = form.file.data.read()
@@ -76,7 +82,19 @@ def upload():
             return _preview(kind, result, year, filename, token)
     status = 400 if request.method == "POST" else 200
     return render_template("imports/upload.html", form=form, kind=kind, years=years,
-                           import_error=import_error), status
+                           import_error=import_error, template_year=selected_year()), status
+
+
+@bp.get("/teaching-template.xlsx")
+@role_required(Role.ADMIN)
+def teaching_template():
+    """The teaching assignments template (Lớp | Môn | Giáo viên) with the year's assignments as stored."""
+    year_id = int_arg("year_id")
+    year = get_in_school_or_404(SchoolYear, year_id) if year_id else selected_year()
+    if year is None:
+        flash(_("Chưa có năm học nào. Hãy tạo năm học trước."), "warning")
+        return redirect(url_for("admin.years"))
+    return send_workbook(teachers.teaching_template(year), f"phan_cong_giang_day_{year.name}.xlsx")
 
 
 @bp.post("/confirm")
@@ -91,11 +109,17 @@ def confirm():
         return redirect(url_for(".upload"))
     meta = pending.meta
     kind = meta["kind"]
-    year = get_in_school_or_404(SchoolYear, meta["year_id"]) if kind == STUDENTS else None
+    year = get_in_school_or_404(SchoolYear, meta["year_id"]) if kind in YEAR_KINDS else None
     try:
         if kind == STUDENTS:
             result = services.parse_students(pending.data, class_name=meta.get("class_name"))
             summary = services.apply_students(result, year, by=current_user, source=meta.get("filename"))
+        elif kind == HOMEROOM:
+            summary = teachers.apply_homeroom(teachers.parse_homeroom(pending.data), year, by=current_user,
+                                              source=meta.get("filename"))
+        elif kind == TEACHING:
+            summary = teachers.apply_teaching(teachers.parse_teaching(pending.data), year, by=current_user,
+                                              source=meta.get("filename"))
         else:
             result = services.parse_staff(pending.data)
             school = db.session.get(School, current_user.school_id)
@@ -122,9 +146,22 @@ def confirm():
         if summary.classes_created:
             message += " " + _("Đã tạo %(k)d lớp mới: %(names)s.", k=len(summary.classes_created),
                                names=", ".join(summary.classes_created))
+        if summary.homerooms_set:
+            message += " " + _("Đã đặt GVCN cho %(k)d lớp.", k=len(summary.homerooms_set))
         flash(message, "success")
         session["year_id"] = year.id  # show the classes of the year just imported
         return redirect(url_for("admin.classes"))
+    if kind == HOMEROOM:
+        flash(_("Đã cập nhật GVCN của %(n)d lớp: %(new)d lớp có GVCN mới, %(upd)d lớp đổi GVCN, "
+                "%(same)d lớp giữ nguyên.", n=summary.added + summary.removed, new=summary.added,
+                upd=summary.removed, same=summary.unchanged), "success")
+        session["year_id"] = year.id
+        return redirect(url_for("admin.classes"))
+    if kind == TEACHING:
+        flash(_("Đã nhập phân công giảng dạy năm học %(y)s cho %(k)d lớp: %(a)d thêm, %(r)d bỏ, %(u)d giữ "
+                "nguyên.", y=year.name, k=len(summary.classes), a=summary.added, r=summary.removed,
+                u=summary.unchanged), "success")
+        return redirect(url_for(".upload", kind=TEACHING))
     message = _("Đã nhập %(n)d cán bộ: %(new)d tài khoản mới, %(upd)d cập nhật.",
                 n=summary.rows, new=summary.created, upd=summary.updated)
     if summary.departments_created:

@@ -48,16 +48,22 @@ from ..models import (
 )
 from ..text import fold, fold_key, grade_from_class_name, nfc, split_full_name
 from ..timeutil import local_today
+from .staffnames import StaffMatcher
 from .xlsx import ImportFileError, Table, cell_date, cell_text, is_number, read_table
 
 STUDENTS, STAFF = "students", "staff"
-KINDS = (STUDENTS, STAFF)
+HOMEROOM, TEACHING = "homeroom", "teaching"  # GVCN by class, subject teaching (imports/teachers.py)
+KINDS = (STUDENTS, STAFF, HOMEROOM, TEACHING)
+YEAR_KINDS = (STUDENTS, HOMEROOM, TEACHING)  # imported into a school year
 
 # --- column aliases (compared after text.fold_key), best first ----------------------------
 
 STUDENT_NAME_ALIASES = ("ho va ten", "ho ten", "ho va ten hoc sinh", "ho ten hoc sinh", "ten hoc sinh")
 STAFF_NAME_ALIASES = ("ho va ten", "ho ten", "ho va ten can bo", "ho ten can bo", "ho va ten giao vien",
                       "ho ten giao vien", "ho va ten cb gv nv")
+# The homeroom teacher of a class list's class, or of a staff-by-class table's row.
+HOMEROOM_ALIASES = ("gvcn", "giao vien chu nhiem", "ho ten gvcn", "ho va ten gvcn", "gv chu nhiem",
+                    "ho ten giao vien chu nhiem", "ho va ten giao vien chu nhiem", "ten gvcn")
 
 STUDENT_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # Mã học sinh first; the MOET id (Mã định danh Bộ GD&ĐT) when there is no school code.
@@ -82,6 +88,7 @@ STUDENT_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("disability", ("khuyet tat",)),
     ("boarding", ("n tru b tru", "noi tru ban tru", "ban tru", "noi tru")),
     ("status", ("trang thai", "tinh trang")),
+    ("homeroom", HOMEROOM_ALIASES),
 )
 
 STAFF_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -122,6 +129,9 @@ FIELD_LABELS = {
     "subject": _l("Môn dạy"),
     "phone": _l("Điện thoại"),
     "email": _l("Email"),
+    "homeroom": _l("Giáo viên chủ nhiệm"),
+    "teacher": _l("Giáo viên"),
+    "year": _l("Năm học"),
 }
 
 # Longest text each field may hold (the column sizes of the models).
@@ -150,6 +160,7 @@ GENDERS = {"nam": "Nam", "nu": "Nữ"}
 _COMMUNE_RE = re.compile(r"(?<!\w)(thị xã|thị trấn|xã|phường|đặc khu)\s+([^,;]+)", re.IGNORECASE)
 _TITLE_CLASS_RE = re.compile(r"(?<![a-z])lop\s*:?\s*(\d{1,2}[0-9a-z./_-]*)")
 _TITLE_YEAR_RE = re.compile(r"nam hoc\s*:?\s*(\d{4})\s*[-–]\s*(\d{4})")
+_TITLE_HOMEROOM_RE = re.compile(r"(?<![a-z])(?:gvcn|giao vien chu nhiem)\s*:\s*(\S.*)$")
 _USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,60}$")
 
 
@@ -205,6 +216,8 @@ class ParseResult:
     warnings: list[str] = field(default_factory=list)
     new_classes: list[str] = field(default_factory=list)
     new_departments: list[tuple[str, str]] = field(default_factory=list)  # (code, name)
+    title_homeroom: str | None = None  # a class list's "GVCN: …" title line
+    homerooms: list["HomeroomChange"] = field(default_factory=list)  # class lists: GVCN to set, once planned
 
     @property
     def has_errors(self) -> bool:
@@ -240,6 +253,20 @@ class ParseResult:
 
 
 @dataclass
+class HomeroomChange:
+    """A class's homeroom teacher as an import sets it: `old` is the current one (None: none yet)."""
+
+    class_name: str
+    user: User
+    old: User | None = None
+    row: int | None = None  # the sheet row that named the teacher
+
+    @property
+    def changed(self) -> bool:
+        return self.old is None or self.old.id != self.user.id
+
+
+@dataclass
 class ImportSummary:
     rows: int
     created: int
@@ -247,6 +274,7 @@ class ImportSummary:
     classes_created: list[str] = field(default_factory=list)
     departments_created: list[str] = field(default_factory=list)
     new_usernames: list[str] = field(default_factory=list)
+    homerooms_set: list[str] = field(default_factory=list)  # "10A1: maidk"
 
 
 # --- shared helpers -----------------------------------------------------------------------
@@ -384,6 +412,17 @@ def year_from_title(lines: list[str]) -> str | None:
     return None
 
 
+def homeroom_from_title(lines: list[str]) -> str | None:
+    """The homeroom teacher a class list's title names: "GVCN: Đỗ Kim Mai" → "Đỗ Kim Mai"."""
+    for line in lines:
+        text = nfc(line)
+        match = _TITLE_HOMEROOM_RE.search(fold(text))
+        if match:
+            name = text[match.start(1):] if len(fold(text)) == len(text) else match.group(1)
+            return nfc(name) or None
+    return None
+
+
 def class_key(name: str | None) -> str:
     """Class names compared without case or spaces: "10 a1" is "10A1"."""
     return re.sub(r"\s+", "", fold(name))
@@ -428,6 +467,9 @@ def parse_students(data: bytes, *, class_name: str | None = None, config=None) -
             "nhận ra học sinh khi nhập lại, nên bắt buộc phải có."))
     result.title_class = class_from_title(table.title_lines)
     result.title_year = year_from_title(table.title_lines)
+    result.title_homeroom = homeroom_from_title(table.title_lines)
+    if result.title_homeroom:
+        result.present.add("homeroom")
     result.class_override = nfc(class_name) or None
     seen_codes: dict[str, int] = {}
     numeric_codes: list[ImportRow] = []
@@ -449,7 +491,21 @@ def parse_students(data: bytes, *, class_name: str | None = None, config=None) -
             row.warnings.append(_(
                 "mã %(c)s là ô kiểu số trong Excel nên có thể đã mất số 0 ở đầu; hãy định dạng cột mã là "
                 "Văn bản (Text) rồi xuất lại nếu cần", c=row.values["code"]))
+    _check_homeroom_column(result)
     return result
+
+
+def _check_homeroom_column(result: ParseResult) -> None:
+    """Every row of a class names the same homeroom teacher (blank cells name none)."""
+    first: dict[str, tuple[str, int]] = {}
+    for row in result.rows:
+        name, class_name = row.values.get("homeroom"), row.values.get("class_name")
+        if not name or not class_name:
+            continue
+        earlier = first.setdefault(class_key(class_name), (name, row.number))
+        if fold_key(earlier[0]) != fold_key(name):
+            row.errors.append(_("GVCN “%(v)s” khác với dòng %(n)d (“%(o)s”) của cùng lớp %(c)s",
+                                v=name, n=earlier[1], o=earlier[0], c=class_name))
 
 
 def _parse_student_row(row: ImportRow, values: list, cols: dict[str, int], result: ParseResult) -> None:
@@ -473,6 +529,8 @@ def _parse_student_row(row: ImportRow, values: list, cols: dict[str, int], resul
         v["commune"] = commune_from_address(v["address"])
     if "guardian_phone" in cols:
         v["guardian_phone"] = _phone(values[cols["guardian_phone"]])
+    if "homeroom" in cols or result.title_homeroom:
+        v["homeroom"] = _text(values, cols, "homeroom") or result.title_homeroom
     if "status" in cols:
         text = _text(values, cols, "status")
         v["status"] = STATUS_VALUES.get(fold_key(text)) if text else StudentStatus.ENROLLED
@@ -586,10 +644,39 @@ def plan_students(result: ParseResult, year: SchoolYear) -> ParseResult:
             if key not in classes and key not in new_classes:
                 new_classes[key] = name
     result.new_classes = sorted(new_classes.values(), key=lambda n: (grade_from_class_name(n), class_key(n)))
+    result.homerooms = _plan_homerooms(result, year, classes)
     if result.title_year and result.title_year != year.name:
         result.warnings.append(_("Tiêu đề tệp ghi năm học %(f)s nhưng bạn đang nhập vào năm học %(y)s.",
                                  f=result.title_year, y=year.name))
     return result
+
+
+def _plan_homerooms(result: ParseResult, year: SchoolYear, classes: dict[str, ClassGroup]) -> list[HomeroomChange]:
+    """The homeroom teachers a class list names (a GVCN column or title line), matched with the staff by
+    name; an unknown or ambiguous name is a problem of the first row naming it, never a guess."""
+    named: dict[str, tuple[str, ImportRow]] = {}
+    for row in result.rows:
+        name, class_name = row.values.get("homeroom"), row.values.get("class_name")
+        if name and class_name and grade_from_class_name(class_name) is not None:
+            named.setdefault(class_key(class_name), (name, row))
+    if not named:
+        return []
+    matcher = StaffMatcher(year.school_id)
+    changes = []
+    for key, (name, row) in named.items():
+        match = matcher.match(name)
+        if match.user is None:
+            row.errors.append(_("GVCN: %(p)s", p=match.problem))
+            continue
+        group = classes.get(key)
+        old = group.homeroom_teacher if group is not None else None
+        change = HomeroomChange(class_name=group.name if group is not None else row.values["class_name"],
+                                user=match.user, old=old, row=row.number)
+        if old is not None and change.changed:
+            row.warnings.append(_("lớp %(c)s đang do %(o)s chủ nhiệm; sẽ đổi thành %(n)s",
+                                  c=change.class_name, o=old.full_name, n=match.user.full_name))
+        changes.append(change)
+    return sorted(changes, key=lambda c: (grade_from_class_name(c.class_name) or 0, class_key(c.class_name)))
 
 
 def apply_students(result: ParseResult, year: SchoolYear, *, by: User | None = None,
@@ -621,11 +708,18 @@ def apply_students(result: ParseResult, year: SchoolYear, *, by: User | None = N
     student_ids = {id(row): student_id for row, student_id in zip(new_rows, new_ids, strict=True)}
     enroll_all([(row.target.id if row.target is not None else student_ids[id(row)],
                  classes[class_key(row.values["class_name"])].id) for row in result.rows], year)
+    homerooms_set = []
+    for change in result.homerooms:
+        if change.changed:
+            classes[class_key(change.class_name)].homeroom_teacher_id = change.user.id
+            homerooms_set.append(f"{change.class_name}: {change.user.username}")
+    db.session.flush()
     summary = ImportSummary(rows=len(result.rows), created=result.count("new"), updated=result.count("update"),
-                            classes_created=list(result.new_classes))
+                            classes_created=list(result.new_classes), homerooms_set=homerooms_set)
+    details = {"homerooms_set": homerooms_set} if homerooms_set else {}
     audit.record("import_students", None, user=by, school_id=year.school_id, year=year.name, file=source,
                  rows=summary.rows, created=summary.created, updated=summary.updated,
-                 classes_created=summary.classes_created)
+                 classes_created=summary.classes_created, **details)
     return summary
 
 

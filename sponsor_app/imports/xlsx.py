@@ -181,9 +181,12 @@ class Table:
         return len(self.labels)
 
 
-def read_table(data: bytes, config, *, name_aliases: set[str], max_rows: int) -> Table:
-    """Check and open the workbook and return the first sheet's table whose header has a name column.
+def read_table(data: bytes, config, *, name_aliases: set[str], max_rows: int,
+               missing_header: str | None = None) -> Table:
+    """Check and open the workbook and return the first sheet's table whose header has a name column
+    (a column labelled with one of `name_aliases`).
 
+    :param missing_header: the message when no sheet has such a header (default: about "Họ và tên").
     :raises ImportFileError: unsafe or unreadable file, no header, no data rows, too many rows.
     """
     check_xlsx(data, config)
@@ -193,7 +196,7 @@ def read_table(data: bytes, config, *, name_aliases: set[str], max_rows: int) ->
         log.info("xlsx import: workbook not readable: %r", err)
         raise ImportFileError(_("Không đọc được tệp Excel: tệp bị hỏng hoặc không đúng định dạng .xlsx.")) from err
     try:
-        return _read_table(workbook, name_aliases, max_rows)
+        return _read_table(workbook, name_aliases, max_rows, missing_header)
     except ImportFileError:
         raise
     except Exception as err:  # a sheet the parser cannot read part-way through
@@ -218,7 +221,7 @@ def _header_keys(values) -> list[str]:
     return [fold_key(v) if isinstance(v, str) else "" for v in values]
 
 
-def _read_table(workbook, name_aliases: set[str], max_rows: int) -> Table:
+def _read_table(workbook, name_aliases: set[str], max_rows: int, missing_header: str | None) -> Table:
     seen_content = False
     for sheet in workbook.worksheets:
         if not hasattr(sheet, "iter_rows"):  # a chart sheet
@@ -240,7 +243,7 @@ def _read_table(workbook, name_aliases: set[str], max_rows: int) -> Table:
         return _build_table(sheet.title, head, header_at, rows, name_aliases, max_rows)
     if not seen_content:
         raise ImportFileError(_("Tệp Excel trống: không có dữ liệu nào."))
-    raise ImportFileError(_(
+    raise ImportFileError(missing_header or _(
         "Không tìm thấy dòng tiêu đề của bảng: trong 40 dòng đầu không có cột “Họ và tên” (hoặc “Họ tên”). "
         "Hãy kiểm tra lại tệp xuất từ CSDL ngành, vnEdu hoặc SMAS."))
 
