@@ -64,6 +64,11 @@ class Config:
     LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "30 per 15 minutes")
     # How long a browser stays known to the accounts that logged in from it.
     LOGIN_DEVICE_DAYS = 180
+    # One-time login codes of the printed slips and invitation e-mails (sponsor_app/logins/): how many
+    # days they stay valid, and their hash (werkzeug's, as the passwords'; PBKDF2 at this cost hashes a
+    # 150-staff school's codes in a few seconds, and a code lives two weeks at most and once).
+    LOGIN_CODE_DAYS = int(os.environ.get("LOGIN_CODE_DAYS", "14"))
+    LOGIN_CODE_HASH_METHOD = os.environ.get("LOGIN_CODE_HASH_METHOD", "pbkdf2:sha256:100000")
 
     # Uploads: the request body cap and the checks applied to the xlsx zip.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 8 * 1024 * 1024))

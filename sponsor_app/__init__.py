@@ -122,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     from .emulation.routes import bp as emulation_bp
     from .escalations.routes import bp as escalations_bp
     from .imports.routes import bp as imports_bp
+    from .logins.routes import bp as logins_bp
     from .main.routes import bp as main_bp
     from .progress.routes import bp as progress_bp
     from .reports.routes import bp as reports_bp
@@ -133,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(roster_bp, url_prefix="/roster")
     app.register_blueprint(imports_bp, url_prefix="/admin/import")
+    app.register_blueprint(logins_bp, url_prefix="/admin/login-slips")
     app.register_blueprint(screening_bp, url_prefix="/screening")
     app.register_blueprint(assignments_bp, url_prefix="/assignments")
     app.register_blueprint(progress_bp, url_prefix="/progress")

@@ -47,6 +47,8 @@ MATRIX = [
     ("auth.logout", "POST", lambda w: "/logout", expect(302), None),
     ("auth.password", "GET", lambda w: "/account/password", EVERYONE, None),
     ("auth.password", "POST", lambda w: "/account/password", EVERYONE, lambda w: {"confirm": ""}),
+    ("auth.invite", "GET", lambda w: "/login/invite/1.forged", expect(404, anon=404), None),
+    ("auth.invite", "POST", lambda w: "/login/invite/1.forged", expect(404, anon=404), None),
     ("auth.set_language", "POST", lambda w: "/lang/en", expect(302, anon=302), None),
     # roster reading
     ("roster.classes", "GET", lambda w: "/roster/classes", ROSTER_READ, None),
@@ -96,6 +98,8 @@ MATRIX = [
     ("admin.student_edit", "GET", lambda w: f"/admin/students/{w.other_school_student.id}/edit",
      expect(403, admin=404), None),
     ("admin.audit_log", "GET", lambda w: "/admin/audit", ADMIN_ONLY, None),
+    ("logins.accounts", "GET", lambda w: "/admin/login-slips/", ADMIN_ONLY, None),
+    ("logins.issue", "POST", lambda w: "/admin/login-slips/", expect(403, admin=400), BLANK_FORM),
     # form posts with nothing filled in: admins get the form back with its errors
     # (a non-empty body: Flask-WTF treats an empty POST body as "no form data")
     ("admin.user_new", "POST", lambda w: "/admin/users/new", ADMIN_ONLY, BLANK_FORM),

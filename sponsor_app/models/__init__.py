@@ -33,6 +33,7 @@ from .escalation import (
     ServiceKind,
 )
 from .kept import KeptResult
+from .login_code import LoginCode, LoginCodePurpose
 from .monitoring import DepartmentReport
 from .progress import (
     ContactWith,
@@ -121,6 +122,8 @@ __all__ = [
     "ScreeningStatus",
     "AuditLog",
     "KeptResult",
+    "LoginCode",
+    "LoginCodePurpose",
     "Commendation",
     "ContestStatus",
     "CriterionSource",
