@@ -117,6 +117,7 @@ NAMES_NO_STUDENT: dict[str, str] = {
     "admin.audit_log": "user names, action codes and record numbers, never a student's name",
     "logins.accounts": "staff accounts, whether each has a password or a login code waiting",
     "imports.upload": "the upload form (the preview of a file is a POST: the admin's own file)",
+    "imports.teaching_template": "the teaching template: the year's classes, staff names and teaching assignments",
     "roster.classes": "classes with head counts",
     "screening.summary": "counts only",
     "screening.criteria": "the school's risk criteria",
