@@ -395,3 +395,28 @@ def test_an_invitation_that_could_not_be_sent_keeps_the_previous_code(admin_clie
     assert "Máy chủ thư không gửi được cho: Đỗ Kim Mai (maidk)" in page
     assert db.session.scalars(select(LoginCode)).all()[-1].purpose == LoginCodePurpose.SLIP
     assert _login(app.test_client(), "maidk", code).status_code == 302
+
+
+def test_the_setup_checklist_leads_to_the_slips_and_counts_a_slip_as_a_way_in(admin_client, staff):
+    def staff_step():
+        page = admin_client.get("/home/admin").get_data(as_text=True)
+        return next(item for item in page.split("<li") if "Tài khoản cán bộ, giáo viên" in item)
+
+    step = staff_step()
+    assert 'href="/admin/login-slips/"' in step and "cần làm" in step
+    assert "Phạm Thị Lan" in step and "Đỗ Kim Mai" in step
+    _issue(admin_client, staff.lan, staff.hung)
+    step = staff_step()
+    assert "Phạm Thị Lan" not in step and "Nguyễn Văn Hùng" not in step and "Đỗ Kim Mai" in step
+    _issue(admin_client, staff.mai)
+    step = staff_step()
+    assert "xong" in step and 'href="/admin/users"' in step
+
+
+def test_an_invitation_is_not_used_by_a_forged_post(admin_client, staff, smtp, guarded, db):
+    _issue(admin_client, staff.mai, delivery="email")
+    link = _invite_link(smtp)
+    with guarded.app_context():
+        response = guarded.test_client().post(link)  # no CSRF token: another site's form
+    assert response.status_code == 400  # refused by the app's CSRF protection before the route
+    assert db.session.scalar(select(LoginCode.used_at)) is None

@@ -72,6 +72,12 @@ def live_codes(school_id: int) -> dict[int, LoginCode]:
     return {row.user_id: row for row in rows}
 
 
+def code_holders(school_id: int):
+    """A subquery: the accounts of the school holding a live code (they can log in: the setup
+    checklist does not count them as accounts nobody can log in to)."""
+    return _live(select(LoginCode.user_id).where(LoginCode.school_id == school_id), utcnow())
+
+
 def revoke_codes(user_ids, *, keep: int | None = None) -> None:
     """Every live code of these accounts stops working (but `keep`)."""
     user_ids = list(user_ids)

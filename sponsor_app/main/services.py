@@ -7,6 +7,7 @@ from sqlalchemy import and_, case, func, literal, select
 
 from ..documents.model import missing_header_fields
 from ..extensions import db
+from ..logins.services import code_holders
 from ..models import (
     ClassGroup,
     Department,
@@ -77,7 +78,8 @@ def setup_checklist(school_id: int, year: SchoolYear | None, counts: SchoolCount
     """What an admin still has to set up: (label key, done, endpoint, what is missing).
 
     A step is done only when it really is, and says what is missing: the school's header fields, the
-    departments without a head, the active accounts nobody can log in to yet (no password), the
+    departments without a head, the active accounts nobody can log in to yet (no password and no
+    login slip or invitation waiting: the step then leads to issuing them), the
     classes of the year without a homeroom teacher."""
     school = db.session.get(School, school_id)
     header_missing = missing_header_fields(school)
@@ -86,7 +88,8 @@ def setup_checklist(school_id: int, year: SchoolYear | None, counts: SchoolCount
         .order_by(Department.name)))
     no_login = _names(db.session.execute(
         select(User.full_name).where(User.school_id == school_id, User.active.is_(True),
-                                     User.password_hash.is_(None)).order_by(User.full_name)))
+                                     User.password_hash.is_(None), User.id.not_in(code_holders(school_id)))
+        .order_by(User.full_name)))
     no_homeroom = _names(db.session.execute(
         select(ClassGroup.name).where(ClassGroup.school_year_id == year.id, ClassGroup.homeroom_teacher_id.is_(None))
         .order_by(ClassGroup.grade, ClassGroup.name))) if year is not None else []
@@ -95,7 +98,7 @@ def setup_checklist(school_id: int, year: SchoolYear | None, counts: SchoolCount
         ("school", not header_missing, "admin.school", header_missing),
         ("year", year is not None, "admin.years", []),
         ("departments", counts.departments > 0 and not headless, "admin.departments", headless),
-        ("staff", counts.staff > 1 and not no_login, "admin.users", no_login),
+        ("staff", counts.staff > 1 and not no_login, "logins.accounts" if no_login else "admin.users", no_login),
         ("classes", counts.classes > 0 and not no_homeroom, "admin.classes", no_homeroom),
         ("students", counts.enrolled > 0, "imports.upload", []),
     ]
