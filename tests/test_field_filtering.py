@@ -19,6 +19,7 @@ import io
 import re
 
 import openpyxl
+import pdfplumber
 import pytest
 
 from sponsor_app.extensions import db
@@ -110,6 +111,9 @@ def _texts(response) -> list[str]:
     if response.mimetype.endswith("spreadsheetml.sheet"):
         book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
         return [str(v) for ws in book.worksheets for r in ws.iter_rows(values_only=True) for v in r if v]
+    if response.mimetype == "application/pdf":  # the PDF's own text, without the breaks of its lines
+        with pdfplumber.open(io.BytesIO(response.data)) as pdf:
+            return [re.sub(r"\s+", "", page.extract_text() or "") for page in pdf.pages]
     return [response.get_data(as_text=True)]
 
 
@@ -130,7 +134,7 @@ def test_union_and_department_heads_never_receive_narratives(marked, client_for,
         assert response.status_code < 500, f"{role} GET {target}: {response.status_code}"
         pages += 1
         errors += response.status_code >= 400
-        workbooks += response.mimetype.endswith("spreadsheetml.sheet")
+        workbooks += response.mimetype.endswith("spreadsheetml.sheet") or response.mimetype == "application/pdf"
         for text in _texts(response):
             charts += text.count("data-chart=")
             for match in MARKER.finditer(text):
@@ -145,7 +149,7 @@ def test_union_and_department_heads_never_receive_narratives(marked, client_for,
               "error_pages": errors, "chart_attributes": charts, "workbooks": workbooks, "leaks": len(leaks),
               "columns_without_rows": empty}
     print(f"Field filtering ({role}): {written} markers in {filled} text columns; {pages} GET pages "
-          f"({errors} error pages, {charts} data-chart attributes, {workbooks} workbooks read back): "
+          f"({errors} error pages, {charts} data-chart attributes, {workbooks} workbooks and PDFs read back): "
           f"{len(leaks)} narrative leaks")
     save_figure(f"field_filtering_{role}", figure)
     assert not leaks, "\n".join(sorted(set(leaks)))
