@@ -91,6 +91,7 @@ EXPORTS: dict[str, str] = {
     "reports.review_pdf": "year_review_exported",
     "assignments.official_list": "export_assignment_list_print",  # the official list's print view
     "assignments.official_list_xlsx": "export_assignment_list",
+    "imports.teaching_template": "export_teaching_template",  # the year's classes, staff and teaching
     "assignments.official_list_pdf": "export_assignment_list",
     "emulation.sheet_xlsx": "emulation_exported",  # staff scores: audited as every export is
     "emulation.sheet_pdf": "emulation_exported",
@@ -117,7 +118,6 @@ NAMES_NO_STUDENT: dict[str, str] = {
     "admin.audit_log": "user names, action codes and record numbers, never a student's name",
     "logins.accounts": "staff accounts, whether each has a password or a login code waiting",
     "imports.upload": "the upload form (the preview of a file is a POST: the admin's own file)",
-    "imports.teaching_template": "the teaching template: the year's classes, staff names and teaching assignments",
     "roster.classes": "classes with head counts",
     "screening.summary": "counts only",
     "screening.criteria": "the school's risk criteria",

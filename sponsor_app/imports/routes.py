@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import audit
 from ..context import school_years, selected_year
 from ..extensions import db
 from ..models import Role, School, SchoolYear
@@ -94,7 +95,10 @@ def teaching_template():
     if year is None:
         flash(_("Chưa có năm học nào. Hãy tạo năm học trước."), "warning")
         return redirect(url_for("admin.years"))
-    return send_workbook(teachers.teaching_template(year), f"phan_cong_giang_day_{year.name}.xlsx")
+    data = teachers.teaching_template(year)
+    audit.record("export_teaching_template", year)  # staff names: every export is audited
+    db.session.commit()
+    return send_workbook(data, f"phan_cong_giang_day_{year.name}.xlsx")
 
 
 @bp.post("/confirm")
