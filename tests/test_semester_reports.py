@@ -194,9 +194,10 @@ def _workbook(client, w, term):
 def _figures_of(book) -> list:
     """The figures of the report sheet, in order (rows whose TT is a number): a count or an amount in
     "Số liệu", a rate in "Tỉ lệ" (a number, 0.667, shown 66,7 %) read back as the report writes it."""
-    ws = book["Bao cao"]
-    return [row[2] if row[3] is None else _rate_text(row[3])
-            for row in ws.iter_rows(values_only=True) if isinstance(row[0], int)]
+    rows = list(book["Bao cao"].iter_rows(values_only=True))
+    header = next(r for r in rows if "Số liệu" in r)  # the heading may cut "Nội dung" into two sheet columns
+    value, rate = header.index("Số liệu"), header.index("Tỉ lệ")
+    return [row[value] if row[rate] is None else _rate_text(row[rate]) for row in rows if isinstance(row[0], int)]
 
 
 def _rate_text(value) -> str:
@@ -238,7 +239,9 @@ def test_both_reports_read_back_figure_by_figure(year_world, leader_client):
     assert _table_of(book, 7) == R2_TABLE
     assert book.sheetnames == ["Bao cao", "Phu luc hoc sinh", "Thay doi", "Thay doi hoc sinh", "Khen thuong"]
     changes = list(book["Thay doi"].iter_rows(values_only=True))
-    by_label = {r[1]: r[2:5] for r in changes if isinstance(r[0], int) and r[1] and r[2] is not None}
+    before = next(r for r in changes if "Báo cáo trước" in r).index("Báo cáo trước")  # after a cut column
+    by_label = {r[1]: r[before:before + 3] for r in changes
+                if isinstance(r[0], int) and r[1] and r[before] is not None}
     assert by_label["Số học sinh được rà soát, khảo sát"] == (4, 5, 1)  # numbers: the office can sum them
     assert by_label["Số nhận xét hằng tháng phải nộp"] == (2, 19, 17)
     assert by_label["Nộp muộn"] == (1, 2, 1)
