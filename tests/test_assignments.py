@@ -1,6 +1,8 @@
 """Pledges, the assignment board with ranked suggestions, assigning, reassigning with history,
 automatic ends, the mentor's notice and coverage."""
 
+import re
+
 from sponsor_app.assignments import services
 from sponsor_app.models import Assignment, ClassTeacher, Decision, MentorRole, Pledge, Role
 from tests.factories import make_screening, make_student, make_user
@@ -213,3 +215,12 @@ def test_last_years_list_keeps_students_who_graduated_at_its_end(admin_client, m
     assert all(a.ended_on is None for a in db.session.query(Assignment).filter_by(student_id=student.id))
     rows = official_rows(mentoring.school.id, mentoring.year)
     assert [r.student_name for r in rows] == ["Ksor Hen"] and rows[0].mentors.startswith("1. Y Khang")
+
+
+def test_board_row_without_a_commune_has_no_empty_separator(leader_client, world, db):
+    """A new school's students often have no commune yet: "Lớp 10A1 · nguy cơ cao", never "· ·"."""
+    _approve(world.own_screening, db)
+    world.own_student.commune = None
+    db.session.commit()
+    page = leader_client.get("/assignments/board").get_data(as_text=True)
+    assert re.search(r"Lớp\s+\S+ · nguy cơ", page) and not re.search(r"·\s+·", page)
