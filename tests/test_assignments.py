@@ -224,3 +224,15 @@ def test_board_row_without_a_commune_has_no_empty_separator(leader_client, world
     db.session.commit()
     page = leader_client.get("/assignments/board").get_data(as_text=True)
     assert re.search(r"Lớp\s+\S+ · nguy cơ", page) and not re.search(r"·\s+·", page)
+
+
+def test_a_department_head_pledges_from_their_home(dept_head_client, world, db):
+    """The head of a department pledges like every teacher: their home page says where they stand and
+    leads to the pledge form (issue 21)."""
+    page = dept_head_client.get("/home/dept_head").get_data(as_text=True)
+    card = page[page.index('id="own-pledge"'):]
+    assert "Đăng ký nhận đỡ đầu" in card[:1500] and "/assignments/pledge" in card[:1500]
+    _pledge(world.dept_head, world.year, db)
+    page = dept_head_client.get("/home/dept_head").get_data(as_text=True)
+    card = page[page.index('id="own-pledge"'):]
+    assert "Đã đăng ký nhận" in card[:1500] and "Sửa đăng ký" in card[:1500]

@@ -65,6 +65,7 @@ def _render_home(role: Role) -> str:
         if year is not None:  # the current month's notes still missing in the department(s)
             from ..progress.reminders import department_missing
             ctx["missing_notes"] = department_missing(user, year, ctx["today"])
+            ctx["pledge"] = assignment_services.pledge_of(user, year)  # the head pledges too
     if role == Role.TEACHER and year is not None:
         ctx["mentees"] = assignment_services.mentor_home(user, year)
         ctx["progress"] = notes.mentor_overview(ctx["mentees"], year, ctx["today"])
