@@ -260,6 +260,18 @@ def test_can_view_class(w):
     })
 
 
+def test_can_screen_class(w):
+    """The class's screening board and sheet: its homeroom teacher and the school's leadership; never a
+    class of another school, whoever its homeroom teacher or however high the role (make mutation
+    found this branch untested: the routes load the class in the user's school first)."""
+    w.other_school_class.homeroom_teacher_id = w.homeroom.id  # a stray id must not open another school
+    check_table(w, p.can_screen_class, {
+        "own class": (lambda w: (w.own_class,), {"leader", "homeroom"}),
+        "other class": (lambda w: (w.other_class,), {"leader"}),
+        "another school's class": (lambda w: (w.other_school_class,), {"outside_leader"}),
+    })
+
+
 def test_can_view_student(w):
     check_table(w, p.can_view_student, {
         "own student": (lambda w: (w.own_student, w.year), {"admin", "leader", "homeroom"}),
