@@ -87,9 +87,10 @@ bench: install-bench
 ## make mutation: proves the safety tests can fail (issue 19). mutmut ([tool.mutmut] in pyproject.toml) mutates
 ## every predicate and scope of sponsor_app/permissions.py and the login throttle (sponsor_app/auth/throttle.py)
 ## and runs, against each mutant, the tests that call the mutated function among the permission matrix, the
-## predicate, field-filtering and throttle tests; tests/mutation_report.py then prints killed/total per file
-## and every survivor not explained as equivalent (exit 1 if any). A clean run from scratch in mutants/, one
-## mutant at a time: about 3 hours on a shared 2-core machine; MUTANTS="sponsor_app.permissions*" for one file.
+## predicate and field-filtering tests (a throttle mutant: the throttle's own tests, tests/mutation_order.py);
+## tests/mutation_report.py then prints killed/total per file and every survivor not explained as equivalent
+## (exit 1 if any). A clean run from scratch in mutants/, one mutant at a time: about 2 hours on a shared
+## 2-core machine; MUTANTS="sponsor_app.permissions*" for one file.
 MUTANTS ?=
 mutation: install-mutation
 	rm -rf mutants
