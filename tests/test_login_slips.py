@@ -420,3 +420,16 @@ def test_an_invitation_is_not_used_by_a_forged_post(admin_client, staff, smtp, g
         response = guarded.test_client().post(link)  # no CSRF token: another site's form
     assert response.status_code == 400  # refused by the app's CSRF protection before the route
     assert db.session.scalar(select(LoginCode.used_at)) is None
+
+
+def test_a_reset_password_or_a_deactivation_revokes_a_waiting_code(admin_client, staff, client, db):
+    """A slip must not outlive what the admin did since: a new temporary password replaces the code, and
+    an account deactivated then reactivated before the expiry does not open with the old slip."""
+    [lan_code, hung_code] = _codes(_issue(admin_client, staff.lan, staff.hung))
+    assert admin_client.post(f"/admin/users/{staff.lan.id}/reset-password").status_code in (200, 302)
+    assert admin_client.post(f"/admin/users/{staff.hung.id}/deactivate").status_code == 302
+    assert admin_client.post(f"/admin/users/{staff.hung.id}/reactivate").status_code == 302
+    for username, code in (("lanpt", lan_code), ("hungnv", hung_code)):
+        response = _login(client, username, code)
+        assert response.status_code == 401 and LOGIN_ERROR in response.get_data(as_text=True), username
+    assert db.session.scalar(select(LoginCode).where(LoginCode.user_id == staff.hung.id)).revoked_at is not None

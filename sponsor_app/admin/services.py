@@ -10,6 +10,7 @@ from .. import audit
 from ..assignments.services import REASON_STUDENT_LEFT, end_student_assignments
 from ..exceptions import RuleError
 from ..extensions import db
+from ..logins.services import revoke_codes
 from ..models import (
     ClassGroup,
     Department,
@@ -85,6 +86,7 @@ def deactivate_user(user: User, *, by: User) -> None:
         raise RuleError(_("Bạn không thể tự khóa tài khoản của mình."))
     user.active = False
     user.end_sessions()
+    revoke_codes([user.id])  # a printed slip or an invitation must not outlive the account's closing
     audit.record("user_deactivated", user)
 
 
@@ -99,6 +101,7 @@ def reset_password(user: User) -> str:
     user.set_password(password)
     user.must_change_password = True
     user.end_sessions()
+    revoke_codes([user.id])  # the new temporary password replaces a slip's code
     audit.record("password_reset", user)
     return password
 
