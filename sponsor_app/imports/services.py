@@ -199,8 +199,24 @@ class ColumnInfo:
     private: bool = False
 
 
+class RowReport:
+    """What a row-by-row preview asks of its result: `errors` of the whole file, `rows` with their own
+    `errors` (the class lists, the teaching and homeroom tables, the class screening sheet)."""
+
+    errors: list[str]
+    rows: list
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors) or any(row.errors for row in self.rows)
+
+    @property
+    def error_rows(self) -> int:
+        return sum(1 for row in self.rows if row.errors)
+
+
 @dataclass
-class ParseResult:
+class ParseResult(RowReport):
     kind: str
     sheet_name: str
     format_label: str
@@ -218,14 +234,6 @@ class ParseResult:
     new_departments: list[tuple[str, str]] = field(default_factory=list)  # (code, name)
     title_homeroom: str | None = None  # a class list's "GVCN: …" title line
     homerooms: list["HomeroomChange"] = field(default_factory=list)  # class lists: GVCN to set, once planned
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.errors) or any(row.errors for row in self.rows)
-
-    @property
-    def error_rows(self) -> int:
-        return sum(1 for row in self.rows if row.errors)
 
     def error_lines(self) -> list[str]:
         """Every problem, one line each: "Dòng 12: thiếu họ tên"."""

@@ -31,7 +31,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..extensions import db
-from ..imports.services import class_key, map_columns
+from ..imports.services import RowReport, class_key, map_columns
 from ..imports.xlsx import ImportFileError, cell_text, is_number, read_table
 from ..labels import FLAG_LABELS
 from ..models import (
@@ -203,18 +203,10 @@ class SheetRow:
 
 
 @dataclass
-class SheetResult:
+class SheetResult(RowReport):
     rows: list[SheetRow] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # problems of the whole file
     warnings: list[str] = field(default_factory=list)
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.errors) or any(row.errors for row in self.rows)
-
-    @property
-    def error_rows(self) -> int:
-        return sum(1 for row in self.rows if row.errors)
 
     def count(self, action: str) -> int:
         return sum(1 for row in self.rows if row.action == action)
