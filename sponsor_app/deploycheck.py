@@ -224,7 +224,21 @@ def check(config: Mapping, environ: Mapping[str, str] | None = None, *, workers:
     if config.get("MAIL_PASSWORD") and not (config.get("MAIL_USE_TLS") or config.get("MAIL_USE_SSL")):
         problem("mail-plaintext", "MAIL_PASSWORD is set without MAIL_USE_TLS or MAIL_USE_SSL: the SMTP "
                 "password would cross the network in clear.")
+
+    pdf = pdf_engine_problem()
+    if pdf:
+        problem("pdf-engine", pdf)
     return found
+
+
+def pdf_engine_problem() -> str | None:
+    """Why the official documents' PDFs cannot be made here (WeasyPrint's system libraries), or None."""
+    try:
+        import weasyprint  # noqa: F401 — loads Pango and HarfBuzz through cffi
+    except (OSError, ImportError) as err:
+        return (f"WeasyPrint cannot load its system libraries ({err}): every 'Tải PDF' would fail. On Debian or "
+                "Ubuntu: apt install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0")
+    return None
 
 
 def _load_config():

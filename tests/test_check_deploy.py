@@ -174,3 +174,22 @@ def test_the_command_in_process_sees_the_running_apps_config(runner):
     result = runner.invoke(args=["check-deploy", "--no-proxy"])
     assert result.exit_code == 1  # the test config: testing on, CSRF off, secret key "test-key", ...
     assert "[testing]" in result.output and "[secret-key-weak]" in result.output
+
+
+def test_a_missing_pdf_engine_is_reported(monkeypatch):
+    """Without WeasyPrint's system libraries every PDF download would fail: check-deploy says so."""
+    import builtins
+
+    from sponsor_app import deploycheck
+
+    assert deploycheck.pdf_engine_problem() is None  # this machine has them (.ci/run installs them)
+    real_import = builtins.__import__
+
+    def no_pango(name, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pango)
+    message = deploycheck.pdf_engine_problem()
+    assert message and "libpango-1.0-0" in message and "apt install" in message
